@@ -1,0 +1,121 @@
+"""Result types shared by every part of yuefu_nlp.
+
+All results are frozen dataclasses so that a finding, once produced, cannot be edited on its way
+to a report; every character offset indexes the *original* text the caller passed in.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Any
+
+
+class Label(str, Enum):
+    """The four labels of DOMAIN.md; a message may carry several or none."""
+
+    THREAT = "threat"
+    INSULT = "insult"
+    PRIVACY_LEAK = "privacy_leak"
+    FALSE_LEGAL_CLAIM = "false_legal_claim"
+
+    def __str__(self) -> str:  # "threat", not "Label.THREAT", in reports and CSVs
+        return self.value
+
+
+LABELS: tuple[str, ...] = tuple(label.value for label in Label)
+RISK_LEVELS: tuple[str, ...] = ("high", "medium", "low", "none")
+
+
+@dataclass(frozen=True)
+class Span:
+    """Half-open character range [start, end) of the original text, with the text it covers."""
+
+    start: int
+    end: int
+    text: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"start": self.start, "end": self.end, "text": self.text}
+
+
+@dataclass(frozen=True)
+class Citation:
+    """A legal source a finding breaks. `article` is empty when the source has no article numbers in our texts."""
+
+    law: str
+    article: str = ""
+    summary: str = ""
+
+    def __str__(self) -> str:
+        return f"《{self.law}》{self.article}" if self.article else f"《{self.law}》"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"law": self.law, "article": self.article, "summary": self.summary}
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """Why a finding was made: a lexicon rule (rule_id) or the model (rule_id == "model")."""
+
+    rule_id: str
+    description: str
+    score: float
+    citations: tuple[Citation, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "rule_id": self.rule_id,
+            "description": self.description,
+            "score": round(self.score, 4),
+            "citations": [c.to_dict() for c in self.citations],
+        }
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One labelled stretch of the original text and the evidence behind it."""
+
+    label: str
+    span: Span
+    score: float
+    evidence: tuple[Evidence, ...]
+
+    @property
+    def rule_id(self) -> str:
+        return self.evidence[0].rule_id if self.evidence else ""
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON shape of one item of the scored CSV's `evidence` column (DOMAIN.md)."""
+        ev = self.evidence[0] if self.evidence else None
+        return {
+            "label": self.label,
+            "start": self.span.start,
+            "end": self.span.end,
+            "text": self.span.text,
+            "rule_id": ev.rule_id if ev else "",
+            "score": round(self.score, 4),
+            "citation": [str(c) for c in ev.citations] if ev else [],
+        }
+
+
+@dataclass(frozen=True)
+class Result:
+    """Everything the analyzer says about one text."""
+
+    text: str
+    labels: frozenset[str] = frozenset()
+    scores: dict[str, float] = field(default_factory=lambda: {label: 0.0 for label in LABELS})
+    risk: str = "none"
+    findings: tuple[Finding, ...] = ()
+
+    @property
+    def flagged(self) -> bool:
+        return bool(self.labels)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "labels": sorted(self.labels, key=LABELS.index),
+            "scores": {k: round(v, 4) for k, v in self.scores.items()},
+            "risk": self.risk,
+            "findings": [f.to_dict() for f in self.findings],
+        }
