@@ -1,0 +1,180 @@
+"""The Analyzer: one object that turns a message (SMS, app message or call transcript) into a Result."""
+from __future__ import annotations
+
+from itertools import islice
+from pathlib import Path
+from typing import Any, Iterable, Iterator, Literal, Protocol, Sequence
+
+from .fusion import FusionPolicy, fuse_scores, label_scores_from_rules, merge_findings, risk_level, FLAG_AT
+from .normalize import Normalizer
+from .rules import RuleMatcher, load_lexicons, load_negation
+from .segment import Segmenter
+from .transcript import split_turns
+from .types import LABELS, Evidence, Finding, Result, Span
+
+__all__ = ["Analyzer", "Backend", "Scorer"]
+
+Backend = Literal["fused", "rules", "model"]
+BACKENDS: tuple[str, ...] = ("fused", "rules", "model")
+
+
+class Scorer(Protocol):
+    """What the analyzer needs from a model: per-label probabilities for a batch of texts."""
+
+    labels: tuple[str, ...]
+    thresholds: dict[str, float]
+
+    def predict_proba(self, texts: Sequence[str]) -> list[dict[str, float]]: ...
+
+
+class Analyzer:
+    """Labels collection messages with rules, a model, or both (fused).
+
+    Build it with `Analyzer.load()`; it is immutable afterwards, so one instance can be shared.
+    """
+
+    def __init__(
+        self,
+        *,
+        normalizer: Normalizer,
+        segmenter: Segmenter,
+        matcher: RuleMatcher,
+        scorer: Scorer | None = None,
+        backend: Backend = "rules",
+        model_citations: dict[str, tuple] | None = None,
+    ) -> None:
+        if backend not in BACKENDS:
+            raise ValueError(f"backend must be one of {', '.join(BACKENDS)}, not {backend!r}")
+        if backend != "rules" and scorer is None:
+            raise ValueError(f"backend {backend!r} needs a model scorer")
+        self.backend = backend
+        self.normalizer = normalizer
+        self.segmenter = segmenter
+        self.matcher = matcher
+        self.scorer = scorer
+        thresholds = dict(scorer.thresholds) if scorer is not None else {label: FLAG_AT for label in LABELS}
+        self.policy = FusionPolicy(thresholds=thresholds)
+        # the citation a model-only finding carries: the strongest rule citation of the label's lexicon
+        self._model_citations = model_citations or _label_citations(matcher)
+
+    @classmethod
+    def load(
+        cls,
+        backend: Backend = "fused",
+        *,
+        model_dir: str | Path | None = None,
+        lexicon_dir: str | Path | None = None,
+    ) -> "Analyzer":
+        """Load the shipped lexicons and, unless backend="rules", the shipped default model (or `model_dir`)."""
+        if backend not in BACKENDS:
+            raise ValueError(f"backend must be one of {', '.join(BACKENDS)}, not {backend!r}")
+        lexicons = load_lexicons(Path(lexicon_dir) if lexicon_dir else None)
+        matcher = RuleMatcher(lexicons, load_negation())
+        scorer = None
+        if backend != "rules":
+            from .model.onnx_scorer import OnnxScorer  # onnxruntime + tokenizers only, never torch
+
+            scorer = OnnxScorer.load(model_dir)
+        return cls(normalizer=Normalizer(), segmenter=Segmenter(), matcher=matcher, scorer=scorer, backend=backend)
+
+    # -- single text -------------------------------------------------------------------------------------------
+    def analyze(self, text: str) -> Result:
+        """Analyze one message or transcript. Raises TypeError for non-strings; an empty text gives an empty Result."""
+        return next(iter(self._analyze_many([text])))
+
+    # -- many texts --------------------------------------------------------------------------------------------
+    def analyze_batch(self, rows: Iterable[Any], *, batch_size: int = 64) -> Iterator[tuple[Any, Result]]:
+        """Stream (row_id, Result) pairs in input order.
+
+        `rows` yields either `(row_id, text)` pairs or plain strings (then the row id is the running index). Work is
+        done `batch_size` rows at a time, so memory stays flat however long the stream is.
+        """
+        if batch_size < 1:
+            raise ValueError("batch_size must be >= 1")
+        it = iter(rows)
+        index = 0
+        while True:
+            chunk = list(islice(it, batch_size))
+            if not chunk:
+                return
+            ids, texts = [], []
+            for row in chunk:
+                if isinstance(row, tuple) and len(row) == 2:
+                    ids.append(row[0])
+                    texts.append(row[1])
+                else:
+                    ids.append(index)
+                    texts.append(row)
+                index += 1
+            yield from zip(ids, self._analyze_many(texts))
+
+    def _analyze_many(self, texts: Sequence[Any]) -> list[Result]:
+        for t in texts:
+            if not isinstance(t, str):
+                raise TypeError(f"text must be str, not {type(t).__name__}")
+        raw = [self._rule_findings(t) for t in texts]
+        probs: list[dict[str, float] | None] = [None] * len(texts)
+        if self.scorer is not None:
+            judged = [j for _, j in raw]
+            todo = [i for i, j in enumerate(judged) if j.strip()]
+            if todo:
+                for i, p in zip(todo, self.scorer.predict_proba([judged[i] for i in todo])):
+                    probs[i] = p
+        return [self._result(t, f, j, p) for t, (f, j), p in zip(texts, raw, probs)]
+
+    def _rule_findings(self, text: str) -> tuple[tuple[Finding, ...], str]:
+        """Rule findings over the judged turns, and the judged text the model reads (collector turns only)."""
+        if not text.strip():
+            return (), ""
+        raw: list[tuple[str, int, int, Evidence]] = []
+        judged_parts: list[str] = []
+        for turn in split_turns(text):
+            if not turn.judged:
+                continue
+            segment = text[turn.start:turn.end]
+            judged_parts.append(segment)
+            norm = self.normalizer.normalize(segment)
+            for hit in self.matcher.match(norm, lambda n=norm: self.segmenter.boundaries(n.text)):
+                s, e = norm.to_original(hit.start, hit.end)
+                rule = hit.rule
+                ev = Evidence(rule.id, rule.description, rule.score, rule.citations)
+                raw.append((rule.label, turn.start + s, turn.start + e, ev))
+        return merge_findings(raw, text), "\n".join(judged_parts)
+
+    def _result(
+        self, text: str, findings: tuple[Finding, ...], judged: str, probs: dict[str, float] | None
+    ) -> Result:
+        if not text.strip():
+            return Result(text=text)
+        rule_scores = label_scores_from_rules(findings)
+        if self.backend == "rules" or probs is None:
+            scores = rule_scores
+        elif self.backend == "model":
+            scores = fuse_scores({label: 0.0 for label in LABELS}, probs, self.policy)
+        else:
+            scores = fuse_scores(rule_scores, probs, self.policy)
+        labels = frozenset(label for label in LABELS if scores[label] >= FLAG_AT)
+        kept = [f for f in findings if f.label in labels] if self.backend != "rules" else list(findings)
+        if self.backend == "model":
+            kept = []
+        for label in labels:
+            if not any(f.label == label for f in kept):
+                kept.append(self._model_finding(text, judged, label, scores[label]))
+        kept.sort(key=lambda f: (f.span.start, LABELS.index(f.label)))
+        return Result(text=text, labels=labels, scores=scores, risk=risk_level(scores), findings=tuple(kept))
+
+    def _model_finding(self, text: str, judged: str, label: str, score: float) -> Finding:
+        """A model-only finding spans the judged text (collector turns) and says no rule backs it."""
+        first = judged.split("\n", 1)[0]
+        start = text.find(first) if first else 0
+        start = max(start, 0)
+        end = start + len(first) if first else len(text)
+        ev = Evidence("model", "model-only finding: no lexicon rule fired", score, self._model_citations.get(label, ()))
+        return Finding(label, Span(start, end, text[start:end]), score, (ev,))
+
+
+def _label_citations(matcher: RuleMatcher) -> dict[str, tuple]:
+    out: dict[str, tuple] = {}
+    for rule in sorted(matcher.rules, key=lambda r: -r.score):
+        out.setdefault(rule.label, rule.citations)
+    return out

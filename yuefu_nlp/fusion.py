@@ -1,0 +1,106 @@
+"""Combine rule hits and model probabilities into label scores, labels, findings and a risk level.
+
+Policy (see models/*/MODEL_CARD.md for the measured effect):
+- A rule's score is how sure a hit alone makes us; a label's rule score is the noisy-OR of its distinct rules.
+- High-precision rules (score >= `rule_decides`) flag on their own, whatever the model says.
+- Where no such rule fires, the model decides against its dev-tuned threshold; weaker rule hits add evidence.
+- Negation and lawful-context gates act inside the rules (a vetoed hit never reaches fusion).
+- Model scores are rescaled so that each label's threshold maps to 0.5: one flag threshold (0.5) for every backend.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Mapping, Sequence
+
+from .types import LABELS, Evidence, Finding, Span
+
+__all__ = ["FusionPolicy", "label_scores_from_rules", "rescale", "fuse_scores", "risk_level", "merge_findings"]
+
+FLAG_AT = 0.5
+
+
+@dataclass(frozen=True)
+class FusionPolicy:
+    rule_decides: float = 0.8
+    thresholds: Mapping[str, float] = field(default_factory=lambda: {label: 0.5 for label in LABELS})
+
+
+def label_scores_from_rules(findings: Sequence[Finding]) -> dict[str, float]:
+    """Noisy-OR over the distinct rules of each label (a rule counted once, at its best score)."""
+    best: dict[tuple[str, str], float] = {}
+    for f in findings:
+        for ev in f.evidence:
+            key = (f.label, ev.rule_id)
+            best[key] = max(best.get(key, 0.0), ev.score)
+    scores = {label: 0.0 for label in LABELS}
+    for (label, _), s in best.items():
+        scores[label] = 1.0 - (1.0 - scores[label]) * (1.0 - s)
+    return scores
+
+
+def rescale(p: float, threshold: float) -> float:
+    """Piecewise-linear map of a probability so that `threshold` lands on 0.5 (monotone, 0->0, 1->1)."""
+    t = min(max(threshold, 1e-6), 1 - 1e-6)
+    return 0.5 * p / t if p < t else 0.5 + 0.5 * (p - t) / (1 - t)
+
+
+def fuse_scores(
+    rule_scores: Mapping[str, float], model_probs: Mapping[str, float] | None, policy: FusionPolicy
+) -> dict[str, float]:
+    """Final per-label scores; a label is flagged when its score >= 0.5."""
+    if model_probs is None:
+        return dict(rule_scores)
+    out = {}
+    for label in LABELS:
+        r = rule_scores.get(label, 0.0)
+        m = rescale(model_probs[label], policy.thresholds.get(label, 0.5))
+        if r >= policy.rule_decides:
+            out[label] = max(r, m)
+        else:
+            # weak rule evidence nudges the model's score but cannot flag alone
+            out[label] = 1.0 - (1.0 - m) * (1.0 - 0.5 * r) if m < FLAG_AT else max(m, r)
+            out[label] = min(out[label], 1.0)
+    return out
+
+
+def risk_level(scores: Mapping[str, float]) -> str:
+    """high: a confident threat / false legal claim / privacy leak, or two labels at once; medium: any other flag;
+    low: some signal below the flag line; none: nothing."""
+    flagged = [label for label, s in scores.items() if s >= FLAG_AT]
+    if len(flagged) >= 2 or any(scores[label] >= 0.85 for label in flagged if label != "insult"):
+        return "high"
+    if flagged:
+        return "medium"
+    if max(scores.values(), default=0.0) >= 0.25:
+        return "low"
+    return "none"
+
+
+def merge_findings(raw: Sequence[tuple[str, int, int, Evidence]], text: str) -> tuple[Finding, ...]:
+    """Merge overlapping hits of one label into one finding whose evidence lists every rule, best first."""
+    by_label: dict[str, list[tuple[int, int, Evidence]]] = {}
+    for label, start, end, ev in raw:
+        by_label.setdefault(label, []).append((start, end, ev))
+    findings: list[Finding] = []
+    for label, items in by_label.items():
+        items.sort(key=lambda x: (x[0], -x[1]))
+        group: list[tuple[int, int, Evidence]] = []
+        g_end = -1
+        for item in items + [(len(text) + 1, len(text) + 1, None)]:  # sentinel flushes the last group
+            if group and item[0] >= g_end:
+                start = min(g[0] for g in group)
+                evidence: dict[str, Evidence] = {}
+                for g in group:
+                    if g[2].rule_id not in evidence or g[2].score > evidence[g[2].rule_id].score:
+                        evidence[g[2].rule_id] = g[2]
+                evs = tuple(sorted(evidence.values(), key=lambda e: -e.score))
+                score = 1.0
+                for e in evs:
+                    score *= 1.0 - e.score
+                findings.append(Finding(label, Span(start, g_end, text[start:g_end]), 1.0 - score, evs))
+                group, g_end = [], -1
+            if item[2] is not None:
+                group.append(item)  # type: ignore[arg-type]
+                g_end = max(g_end, item[1])
+    findings.sort(key=lambda f: (f.span.start, LABELS.index(f.label)))
+    return tuple(findings)

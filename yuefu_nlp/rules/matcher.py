@@ -1,0 +1,132 @@
+"""Find rule hits in normalized text.
+
+All keywords of one lexicon live in one Aho-Corasick automaton, so matching costs one pass over the text per lexicon
+however many terms there are; regexes are kept for the few rules that need structure (slots, digits).
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Callable, Sequence
+
+import ahocorasick
+
+from ..normalize import Normalized
+from .lexicon import Gate, Lexicon, NegationCues, Rule
+from .validators import VALIDATORS
+
+__all__ = ["RuleHit", "RuleMatcher", "CLAUSE_END"]
+
+CLAUSE_END = frozenset(",，。.!！?？;；\n\r")
+
+
+@dataclass(frozen=True)
+class RuleHit:
+    """A rule that fired on normalized text [start, end)."""
+
+    rule: Rule
+    start: int
+    end: int
+
+
+def _clause_start(text: str, pos: int) -> int:
+    i = pos - 1
+    while i >= 0 and text[i] not in CLAUSE_END:
+        i -= 1
+    return i + 1
+
+
+def _clause_end(text: str, pos: int) -> int:
+    n = len(text)
+    while pos < n and text[pos] not in CLAUSE_END:
+        pos += 1
+    return pos
+
+
+class RuleMatcher:
+    """Applies lexicons to normalized text. Immutable after construction."""
+
+    def __init__(self, lexicons: Sequence[Lexicon], negation: NegationCues) -> None:
+        self.lexicons = tuple(lexicons)
+        self.rules: tuple[Rule, ...] = tuple(r for lex in self.lexicons for r in lex.rules)
+        self._negation = negation
+        self._automata: list[ahocorasick.Automaton] = []
+        for lex in self.lexicons:
+            table: dict[str, list[Rule]] = {}
+            for rule in lex.rules:
+                for kw in rule.keywords:
+                    table.setdefault(kw, []).append(rule)
+            if table:
+                auto = ahocorasick.Automaton()
+                for kw, rules in table.items():
+                    auto.add_word(kw, (len(kw), tuple(rules)))
+                auto.make_automaton()
+                self._automata.append(auto)
+        self._regex_rules: tuple[tuple[Rule, re.Pattern[str]], ...] = tuple(
+            (rule, pat) for rule in self.rules for pat in rule.regex
+        )
+
+    def match(self, norm: Normalized, boundaries: Callable[[], frozenset[int]] | None = None) -> list[RuleHit]:
+        """All hits that pass their rule's gates. `boundaries` lazily gives token boundaries for whole_word rules."""
+        text = norm.text
+        if not text:
+            return []
+        candidates: list[RuleHit] = []
+        for auto in self._automata:
+            for end_idx, (length, rules) in auto.iter(text):
+                start = end_idx + 1 - length
+                for rule in rules:
+                    candidates.append(RuleHit(rule, start, end_idx + 1))
+        for rule, pat in self._regex_rules:
+            for m in pat.finditer(text):
+                if m.end() > m.start():
+                    candidates.append(RuleHit(rule, m.start(), m.end()))
+        if not candidates:
+            return []
+        bounds: frozenset[int] | None = None
+        kept: list[RuleHit] = []
+        for hit in candidates:
+            rule = hit.rule
+            if rule.validator and not VALIDATORS[rule.validator](text[hit.start:hit.end]):
+                continue
+            if rule.context and not self._gate_hit(text, hit, rule.context):
+                continue
+            if rule.unless and self._gate_hit(text, hit, rule.unless):
+                continue
+            if rule.negation and self._negated(text, hit.start):
+                continue
+            if rule.whole_word:
+                if bounds is None:
+                    bounds = boundaries() if boundaries else frozenset({0, len(text)})
+                if hit.start not in bounds or hit.end not in bounds:
+                    continue
+            kept.append(hit)
+        return _drop_nested(kept)
+
+    @staticmethod
+    def _gate_hit(text: str, hit: RuleHit, gate: Gate) -> bool:
+        if gate.window == 0:
+            region = text
+        else:
+            region = text[max(0, hit.start - gate.window):hit.start] + "\x00" + text[hit.end:hit.end + gate.window]
+        return any(term in region for term in gate.terms)
+
+    def _negated(self, text: str, start: int) -> bool:
+        clause = _clause_start(text, start)
+        region = text[max(clause, start - self._negation.window):start]
+        if not any(cue in region for cue in self._negation.cues):
+            return False
+        # "别以为我们不会上门" is a threat: a cancelling phrase before the cue undoes the negation.
+        before = text[clause:start]
+        return not any(o in before for o in self._negation.overrides)
+
+
+def _drop_nested(hits: list[RuleHit]) -> list[RuleHit]:
+    """Per rule, keep only hits not contained in a longer hit of the same rule."""
+    hits.sort(key=lambda h: (h.rule.id, h.start, -(h.end - h.start)))
+    out: list[RuleHit] = []
+    for h in hits:
+        if out and out[-1].rule.id == h.rule.id and out[-1].start <= h.start and h.end <= out[-1].end:
+            continue
+        out.append(h)
+    return out
