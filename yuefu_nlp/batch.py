@@ -1,0 +1,330 @@
+"""Batch scoring of CSV files: the contract in DOMAIN.md, streamed, with one output row per input row, always.
+
+A row that cannot be scored keeps its place with the reason in `error`; only problems that make the whole file
+unusable (no text column, a clash with an output column name) stop the run, and they stop it before any work.
+"""
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import json
+import os
+import sys
+import tempfile
+import time
+import unicodedata
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any, Iterator, Literal
+
+from tqdm import tqdm
+
+from .analyzer import Analyzer
+from .errors import InputError
+from .types import LABELS, Result
+
+__all__ = ["OUTPUT_COLUMNS", "ScoreSummary", "score_csv", "detect_encoding", "result_columns"]
+
+OUTPUT_COLUMNS: tuple[str, ...] = (
+    ("flagged", "labels", "risk") + LABELS + tuple(f"{label}_score" for label in LABELS) + ("evidence", "error")
+)
+DEFAULT_MAX_CHARS = 20_000
+_MISSING = frozenset({"", "nan", "NaN", "NAN", "null", "NULL", "None", "none", "N/A", "n/a", "#N/A"})
+_MAX_RECORD_LINES = 2_000  # a quoted field spanning more lines than this is a runaway quote, not a message
+
+csv.field_size_limit(1 << 30)  # long texts are rejected by our own max_chars check, with a reason
+
+
+@dataclass
+class ScoreSummary:
+    """What a scoring run did; printed at the end of `yuefu score`."""
+
+    rows: int = 0
+    scored: int = 0
+    errors: int = 0
+    flagged: int = 0
+    per_label: dict[str, int] = field(default_factory=lambda: {label: 0 for label in LABELS})
+    risk: dict[str, int] = field(default_factory=lambda: {"high": 0, "medium": 0, "low": 0, "none": 0})
+    seconds: float = 0.0
+    encoding: str = ""
+
+    def format(self) -> str:
+        rate = self.rows / self.seconds if self.seconds > 0 else 0.0
+        labels = ", ".join(f"{k} {v}" for k, v in self.per_label.items())
+        risk = ", ".join(f"{k} {v}" for k, v in self.risk.items())
+        return (
+            f"rows {self.rows} | scored {self.scored} | errors {self.errors} | flagged {self.flagged}\n"
+            f"per label: {labels}\nrisk: {risk}\n"
+            f"{self.seconds:.1f} s ({rate:.0f} rows/s), input encoding {self.encoding}"
+        )
+
+
+def detect_encoding(head: bytes) -> str:
+    """UTF-8 with BOM, UTF-8, or GB18030 (a superset of GBK/GB2312 that Chinese Excel exports use)."""
+    if head.startswith(codecs.BOM_UTF8):
+        return "utf-8-sig"
+    try:
+        codecs.getincrementaldecoder("utf-8")().decode(head, final=False)
+        return "utf-8"
+    except UnicodeDecodeError:
+        pass
+    try:
+        codecs.getincrementaldecoder("gb18030")().decode(head, final=False)
+        return "gb18030"
+    except UnicodeDecodeError:
+        return "utf-8"  # undecodable bytes are kept (surrogateescape) and the affected rows get an error
+
+
+def result_columns(result: Result) -> dict[str, Any]:
+    """The added columns for one scored row (JSON-ready values)."""
+    out: dict[str, Any] = {
+        "flagged": int(result.flagged),
+        "labels": [label for label in LABELS if label in result.labels],
+        "risk": result.risk,
+    }
+    for label in LABELS:
+        out[label] = int(label in result.labels)
+    for label in LABELS:
+        out[f"{label}_score"] = round(result.scores.get(label, 0.0), 4)
+    out["evidence"] = [f.to_dict() for f in result.findings]
+    out["error"] = ""
+    return out
+
+
+def _error_columns(reason: str) -> dict[str, Any]:
+    out: dict[str, Any] = {c: "" for c in OUTPUT_COLUMNS}
+    out["evidence"] = []
+    out["error"] = reason
+    return out
+
+
+class _Lines:
+    """Line iterator for csv.reader that remembers the raw lines of the current record and accepts push-back."""
+
+    def __init__(self, f: IO[str]) -> None:
+        self._f = f
+        self._pushed: list[str] = []
+        self.current: list[str] = []
+        self.line_no = 0
+
+    def __iter__(self) -> "_Lines":
+        return self
+
+    def __next__(self) -> str:
+        line = self._pushed.pop() if self._pushed else next(self._f)
+        self.current.append(line)
+        self.line_no += 1
+        if len(self.current) > _MAX_RECORD_LINES:
+            raise csv.Error("runaway quoted field")
+        return line
+
+    def push_back(self, lines: list[str]) -> None:
+        self._pushed.extend(reversed(lines))
+        self.line_no -= len(lines)
+
+
+def _records(f: IO[str]) -> Iterator[tuple[list[str] | None, str, int]]:
+    """Yield (fields or None, csv error, first line number). A broken record costs one row, never the rest of the file."""
+    lines = _Lines(f)
+    reader = csv.reader(lines, strict=True)
+    while True:
+        lines.current = []
+        first = lines.line_no + 1
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            consumed = lines.current
+            if len(consumed) > 1:
+                # an unterminated quote swallowed the lines after it: give them back, fail only the first line
+                lines.push_back(consumed[1:])
+                reader = csv.reader(lines, strict=True)
+            yield None, f"malformed CSV record at line {first}: {exc}", first
+            continue
+        if row == [] and not "".join(lines.current).strip():
+            continue  # blank line
+        yield row, "", first
+
+
+def _text_problem(value: str, max_chars: int) -> str:
+    if value.strip() in _MISSING:
+        return "missing text"
+    if len(value) > max_chars:
+        return f"text too long ({len(value)} characters > {max_chars}); split it or raise --max-chars"
+    if any("\udc80" <= c <= "\udcff" for c in value):
+        return "text contains bytes that are not valid in the file's encoding"
+    bad = [c for c in value if unicodedata.category(c) == "Cc" and c not in "\t\n\r"]
+    if bad:
+        return f"text contains control characters ({', '.join(sorted({repr(c) for c in bad}))})"
+    if not any(unicodedata.category(c)[0] == "L" for c in value):
+        return "no text content (only digits, punctuation or symbols)"
+    return ""
+
+
+def _open_input(path: str) -> tuple[IO[str], str]:
+    raw: Any = sys.stdin.buffer if path == "-" else open(path, "rb")  # noqa: SIM115 - closed by caller
+    buf = raw if isinstance(raw, io.BufferedReader) else io.BufferedReader(raw, buffer_size=1 << 20)
+    encoding = detect_encoding(buf.peek(1 << 16)[: 1 << 16])
+    return io.TextIOWrapper(buf, encoding=encoding, errors="surrogateescape", newline=""), encoding
+
+
+class _AtomicOutput:
+    """Write to a temporary file beside the target and rename at the end: an interrupted run leaves no half file."""
+
+    def __init__(self, path: str, encoding: str) -> None:
+        self.path = path
+        if path == "-":
+            self.tmp = None
+            self.fh: IO[str] = io.TextIOWrapper(
+                sys.stdout.buffer, encoding=encoding, errors="surrogateescape", newline="", write_through=True
+            )
+        else:
+            target = Path(path)
+            fd, self.tmp = tempfile.mkstemp(dir=target.parent or ".", prefix=f".{target.name}.", suffix=".part")
+            self.fh = open(fd, "w", encoding=encoding, errors="surrogateescape", newline="")  # noqa: SIM115
+
+    def commit(self) -> None:
+        self.fh.flush()
+        if self.tmp is None:
+            self.fh.detach()
+            return
+        os.fsync(self.fh.fileno())
+        self.fh.close()
+        os.replace(self.tmp, self.path)
+
+    def abort(self) -> None:
+        if self.tmp is None:
+            return
+        self.fh.close()
+        try:
+            os.unlink(self.tmp)
+        except FileNotFoundError:
+            pass
+
+
+def score_csv(
+    in_path: str | Path,
+    out_path: str | Path,
+    *,
+    analyzer: Analyzer,
+    text_col: str = "text",
+    batch_size: int = 64,
+    fmt: Literal["csv", "jsonl"] = "csv",
+    max_chars: int = DEFAULT_MAX_CHARS,
+    progress: bool = True,
+) -> ScoreSummary:
+    """Score every row of a CSV (`-` = stdin) into `out_path` (`-` = stdout) and return a summary."""
+    if fmt not in ("csv", "jsonl"):
+        raise ValueError("fmt must be 'csv' or 'jsonl'")
+    started = time.perf_counter()
+    summary = ScoreSummary()
+    fin, encoding = _open_input(str(in_path))
+    summary.encoding = encoding
+    try:
+        records = _records(fin)
+        header = _read_header(records, text_col)
+        out_encoding = "utf-8-sig" if encoding == "utf-8-sig" and fmt == "csv" else "utf-8"
+        out = _AtomicOutput(str(out_path), out_encoding)
+        try:
+            writer = csv.writer(out.fh, lineterminator="\n") if fmt == "csv" else None
+            if writer is not None:
+                writer.writerow(header + list(OUTPUT_COLUMNS))
+            bar = tqdm(total=None, unit=" rows", desc="scoring", file=sys.stderr, disable=not progress, mininterval=0.5)
+            text_idx = header.index(text_col)
+            pending: list[tuple[list[str], str]] = []
+            n_valid = 0
+
+            def flush() -> None:
+                nonlocal n_valid
+                _score_and_write(pending, text_idx, header, analyzer, batch_size, writer, out.fh, summary)
+                bar.update(len(pending))
+                pending.clear()
+                n_valid = 0
+
+            for fields, csv_error, _line in records:
+                if fields is None:
+                    pending.append(([""] * len(header), csv_error))
+                elif len(fields) != len(header):
+                    fixed = (fields + [""] * len(header))[: len(header)]
+                    pending.append((fixed, f"row has {len(fields)} fields, header has {len(header)}"))
+                else:
+                    problem = _text_problem(fields[text_idx], max_chars)
+                    pending.append((fields, problem))
+                    n_valid += not problem
+                if n_valid >= batch_size or len(pending) >= 4 * batch_size:
+                    flush()
+            flush()
+            bar.close()
+            out.commit()
+        except BaseException:
+            out.abort()
+            raise
+    finally:
+        if str(in_path) != "-":
+            fin.close()
+    summary.seconds = time.perf_counter() - started
+    return summary
+
+
+def _read_header(records: Iterator[tuple[list[str] | None, str, int]], text_col: str) -> list[str]:
+    try:
+        fields, err, _ = next(records)
+    except StopIteration:
+        raise InputError("the input is empty: expected a header row with a text column") from None
+    if fields is None:
+        raise InputError(f"the header row cannot be parsed ({err}); check the file is a CSV")
+    header = [h.lstrip("\ufeff") for h in fields]
+    if text_col not in header:
+        raise InputError(
+            f"column {text_col!r} not found; the columns are: {', '.join(header)}. "
+            f"Name the text column with --text-col."
+        )
+    clash = [c for c in OUTPUT_COLUMNS if c in header]
+    if clash:
+        raise InputError(
+            f"the input already has column(s) {', '.join(clash)}, which the scorer adds; rename them first "
+            f"(is this file already scored?)"
+        )
+    return header
+
+
+def _score_and_write(
+    pending: list[tuple[list[str], str]],
+    text_idx: int,
+    header: list[str],
+    analyzer: Analyzer,
+    batch_size: int,
+    writer: Any,
+    fh: IO[str],
+    summary: ScoreSummary,
+) -> None:
+    rows = [(i, fields[text_idx]) for i, (fields, problem) in enumerate(pending) if not problem]
+    results: dict[int, dict[str, Any]] = {}
+    for i, result in analyzer.analyze_batch(rows, batch_size=batch_size):
+        results[i] = result_columns(result)
+        summary.scored += 1
+        summary.risk[result.risk] += 1
+        if result.flagged:
+            summary.flagged += 1
+            for label in result.labels:
+                summary.per_label[label] += 1
+    for i, (fields, problem) in enumerate(pending):
+        cols = results.get(i) or _error_columns(problem)
+        summary.rows += 1
+        summary.errors += bool(problem)
+        if writer is not None:
+            writer.writerow(fields + [_csv_value(k, cols[k]) for k in OUTPUT_COLUMNS])
+        else:
+            obj = dict(zip(header, fields))
+            obj.update(cols)
+            fh.write(json.dumps(obj, ensure_ascii=False) + "\n")
+
+
+def _csv_value(key: str, value: Any) -> str:
+    if key == "labels":
+        return "|".join(value) if isinstance(value, list) else str(value)
+    if key == "evidence":
+        return json.dumps(value, ensure_ascii=False)
+    return str(value)

@@ -1,0 +1,147 @@
+"""`yuefu` command line: score a CSV, check one message, evaluate on labelled data."""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Sequence
+
+from .errors import YuefuError
+from .types import Result
+
+__all__ = ["main"]
+
+_COLORS = {"threat": "\033[91m", "insult": "\033[95m", "privacy_leak": "\033[93m", "false_legal_claim": "\033[96m"}
+_RESET = "\033[0m"
+_LABEL_ZH = {"threat": "威胁恐吓", "insult": "侮辱谩骂", "privacy_leak": "泄露隐私", "false_legal_claim": "虚假法律后果"}
+
+
+def _load(backend: str, model_dir: str | None):
+    from .analyzer import Analyzer
+
+    return Analyzer.load(backend=backend, model_dir=model_dir)  # type: ignore[arg-type]
+
+
+def _default_backend() -> str:
+    from .model.paths import default_model_dir
+
+    return "fused" if default_model_dir().joinpath("model.onnx").exists() else "rules"
+
+
+def _cmd_score(args: argparse.Namespace) -> int:
+    from .batch import score_csv
+
+    backend = args.backend or _default_backend()
+    if args.backend is None and backend == "rules":
+        print("note: no shipped model found; scoring with rules only (--backend rules)", file=sys.stderr)
+    analyzer = _load(backend, args.model_dir)
+    summary = score_csv(
+        args.input, args.output, analyzer=analyzer, text_col=args.text_col, batch_size=args.batch_size,
+        fmt=args.format, max_chars=args.max_chars, progress=not args.no_progress,
+    )
+    print(summary.format(), file=sys.stderr)
+    if args.output != "-":
+        print(f"wrote {args.output} (backend: {backend})", file=sys.stderr)
+    return 0
+
+
+def highlight(result: Result, color: bool) -> str:
+    """The text with every finding marked: ANSI colours on a terminal, 【…】 brackets elsewhere."""
+    text = result.text
+    marks = sorted({(f.span.start, f.span.end, f.label) for f in result.findings if f.rule_id != "model"})
+    out, pos = [], 0
+    for start, end, label in marks:
+        if start < pos:
+            continue  # overlapping findings: the first one is marked
+        out.append(text[pos:start])
+        seg = text[start:end]
+        out.append(f"{_COLORS[label]}{seg}{_RESET}" if color else f"【{seg}】")
+        pos = end
+    out.append(text[pos:])
+    return "".join(out)
+
+
+def format_report(result: Result, color: bool = False) -> str:
+    """Human-readable report of one analyzed message: risk, labels, the marked text, and each finding's law."""
+    lines = [f"risk: {result.risk}"]
+    if not result.labels:
+        lines.append("labels: none (no abusive or illegal content found)")
+    for label in (lbl for lbl in result.scores if lbl in result.labels):
+        lines.append(f"  {label} ({_LABEL_ZH[label]}): score {result.scores[label]:.2f}")
+    lines.append("")
+    lines.append(highlight(result, color))
+    if result.findings:
+        lines.append("")
+        lines.append("findings:")
+    for i, f in enumerate(result.findings, 1):
+        lines.append(f"{i}. [{f.label}] chars {f.span.start}-{f.span.end} 「{f.span.text}」 score {f.score:.2f}")
+        for ev in f.evidence:
+            lines.append(f"   rule {ev.rule_id}: {ev.description}")
+            for c in ev.citations:
+                lines.append(f"     violates {c}" + (f" — {c.summary}" if c.summary else ""))
+    return "\n".join(lines)
+
+
+def _cmd_check(args: argparse.Namespace) -> int:
+    if args.file:
+        text = Path(args.file).read_text(encoding="utf-8")
+    elif args.text is not None:
+        text = args.text
+    else:
+        text = sys.stdin.read()
+    backend = args.backend or _default_backend()
+    result = _load(backend, args.model_dir).analyze(text)
+    if args.json:
+        print(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
+    else:
+        color = sys.stdout.isatty() and not os.environ.get("NO_COLOR")
+        print(format_report(result, color=color))
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="yuefu", description="Flag abusive or illegal Chinese debt-collection messages.")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    s = sub.add_parser("score", help="score a CSV of messages into the scored-CSV contract")
+    s.add_argument("input", help="input CSV (UTF-8, UTF-8 with BOM or GB18030), or - for stdin")
+    s.add_argument("-o", "--output", default="-", help="output file, or - for stdout (default)")
+    s.add_argument("--text-col", default="text", help="name of the text column (default: text)")
+    s.add_argument("--backend", choices=["fused", "rules", "model"], default=None,
+                   help="fused (default when the shipped model is present), rules, or model")
+    s.add_argument("--model-dir", default=None, help="model folder (default: the shipped model)")
+    s.add_argument("--batch-size", type=int, default=64, help="rows per batch (default 64)")
+    s.add_argument("--format", choices=["csv", "jsonl"], default="csv", help="output format (default csv)")
+    s.add_argument("--max-chars", type=int, default=20_000, help="longer texts get an error instead of a score")
+    s.add_argument("--no-progress", action="store_true", help="no progress bar")
+    s.set_defaults(func=_cmd_score)
+
+    c = sub.add_parser("check", help="explain one message or transcript: spans, rules and the law they break")
+    c.add_argument("text", nargs="?", help="the message (omit to read --file or stdin)")
+    c.add_argument("-f", "--file", help="read the message or call transcript from a UTF-8 file")
+    c.add_argument("--backend", choices=["fused", "rules", "model"], default=None)
+    c.add_argument("--model-dir", default=None)
+    c.add_argument("--json", action="store_true", help="print the result as JSON")
+    c.set_defaults(func=_cmd_check)
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.func(args))
+    except YuefuError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except FileNotFoundError as exc:
+        print(f"error: {exc.strerror}: {exc.filename}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted; no output file was written", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())
