@@ -123,7 +123,7 @@ class Analyzer:
         return [self._result(t, f, j, p) for t, (f, j), p in zip(texts, raw, probs)]
 
     def _rule_findings(self, text: str) -> tuple[tuple[Finding, ...], str]:
-        """Rule findings over the judged turns, and the judged text the model reads (collector turns only)."""
+        """Rule findings over the judged turns, and the normalized judged text the model reads (see model_text)."""
         if not text.strip():
             return (), ""
         raw: list[tuple[str, int, int, Evidence]] = []
@@ -132,8 +132,9 @@ class Analyzer:
             if not turn.judged:
                 continue
             segment = text[turn.start:turn.end]
-            judged_parts.append(segment)
             norm = self.normalizer.normalize(segment)
+            if norm.text.strip():
+                judged_parts.append(norm.text.strip())  # same text as model.inputs.model_text
             for hit in self.matcher.match(norm, lambda n=norm: self.segmenter.boundaries(n.text)):
                 s, e = norm.to_original(hit.start, hit.end)
                 rule = hit.rule
@@ -159,16 +160,14 @@ class Analyzer:
             kept = []
         for label in labels:
             if not any(f.label == label for f in kept):
-                kept.append(self._model_finding(text, judged, label, scores[label]))
+                kept.append(self._model_finding(text, label, scores[label]))
         kept.sort(key=lambda f: (f.span.start, LABELS.index(f.label)))
         return Result(text=text, labels=labels, scores=scores, risk=risk_level(scores), findings=tuple(kept))
 
-    def _model_finding(self, text: str, judged: str, label: str, score: float) -> Finding:
-        """A model-only finding spans the judged text (collector turns) and says no rule backs it."""
-        first = judged.split("\n", 1)[0]
-        start = text.find(first) if first else 0
-        start = max(start, 0)
-        end = start + len(first) if first else len(text)
+    def _model_finding(self, text: str, label: str, score: float) -> Finding:
+        """A model-only finding spans the first judged turn (the whole message for an SMS); no rule backs it."""
+        turn = next((t for t in split_turns(text) if t.judged), None)
+        start, end = (turn.start, turn.end) if turn else (0, len(text))
         ev = Evidence("model", "model-only finding: no lexicon rule fired", score, self._model_citations.get(label, ()))
         return Finding(label, Span(start, end, text[start:end]), score, (ev,))
 
