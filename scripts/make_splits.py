@@ -19,7 +19,7 @@ sys.path.insert(0, str(ROOT))
 
 from yuefu_nlp.corpus.schema import load_rows, write_rows  # noqa: E402
 from yuefu_nlp.corpus.splits import (  # noqa: E402
-    NEAR_DUP_THRESHOLD, SHINGLE_SIZE, SPLITS, TARGET, check_no_leak, label_summary, make_splits,
+    NEAR_DUP_THRESHOLD, SHINGLE_SIZE, SPLITS, TARGET, check_no_leak, label_conflicts, label_summary, make_splits,
 )
 
 
@@ -59,6 +59,8 @@ def main(argv: list[str] | None = None) -> int:
         "handwritten_groups": result.n_groups,
         "splits": {},
         "dropped": [{"id": i, "reason": why} for i, why in result.dropped],
+        # handwritten near-duplicates with different labels: minimal pairs or slips, worth a second look
+        "handwritten_near_duplicate_label_conflicts": label_conflicts([r for r in rows if r.source == "handwritten"]),
     }
     for name, split_rows in result.as_dict().items():
         hand = [r for r in split_rows if r.source == "handwritten"]
@@ -70,7 +72,8 @@ def main(argv: list[str] | None = None) -> int:
     (args.out / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     for name in SPLITS:
         print(name, json.dumps(manifest["splits"][name], ensure_ascii=False))
-    print(f"groups={result.n_groups} dropped={len(result.dropped)}")
+    print(f"groups={result.n_groups} dropped={len(result.dropped)} "
+          f"label_conflicts={len(manifest['handwritten_near_duplicate_label_conflicts'])}")
     return 0
 
 

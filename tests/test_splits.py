@@ -9,7 +9,8 @@ import pytest
 
 from yuefu_nlp.corpus.schema import load_rows
 from yuefu_nlp.corpus.splits import (
-    SPLITS, TARGET, check_no_leak, jaccard, make_splits, near_duplicate_pairs, normalize_for_dedup, shingles,
+    SPLITS, TARGET, check_no_leak, jaccard, label_conflicts, make_splits, near_duplicate_pairs, normalize_for_dedup,
+    shingles,
 )
 from yuefu_nlp.corpus.synthetic import generate
 
@@ -92,6 +93,14 @@ def test_synthetic_rows_that_copy_an_eval_row_are_dropped(rows, result):
     res = make_splits(list(rows) + [copy], seed=13)
     assert "syn-copy" in dict(res.dropped)
     assert check_no_leak(res.as_dict()) == []
+
+
+def test_label_conflicts_flag_near_duplicates_with_other_labels():
+    hand = load_rows(MINI)
+    assert label_conflicts(hand) == []  # the fixture's near-duplicates agree
+    flipped = hand + [dataclasses.replace(hand[27], id="mini-flip", labels=())]
+    conflicts = label_conflicts(flipped)
+    assert [c["ids"] for c in conflicts] == [["mini-028", "mini-flip"], ["mini-029", "mini-flip"]]
 
 
 @pytest.mark.skipif(not (SPLIT_DIR / "test.jsonl").exists(), reason="data/splits not written yet")

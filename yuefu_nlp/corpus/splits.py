@@ -273,6 +273,16 @@ def check_no_leak(splits: Mapping[str, Sequence[CorpusRow]], threshold: float = 
     return problems
 
 
+def label_conflicts(rows: Sequence[CorpusRow], threshold: float = NEAR_DUP_THRESHOLD) -> list[dict[str, object]]:
+    """Near-duplicate pairs whose label sets differ: either a real minimal pair or an annotation slip to review."""
+    out: list[dict[str, object]] = []
+    for i, j, sim in near_duplicate_pairs([r.text for r in rows], threshold):
+        if rows[i].labels != rows[j].labels:
+            out.append({"ids": [rows[i].id, rows[j].id], "jaccard": round(sim, 3),
+                        "labels": [list(rows[i].labels), list(rows[j].labels)]})
+    return out
+
+
 def label_summary(rows: Sequence[CorpusRow]) -> dict[str, int]:
     """Row count, compliant count and per-label counts, for manifests and reports."""
     out = {"rows": len(rows), "compliant": sum(1 for r in rows if not r.labels)}
