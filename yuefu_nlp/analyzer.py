@@ -7,7 +7,7 @@ from typing import Any, Iterable, Iterator, Literal, Protocol, Sequence
 
 from .fusion import FusionPolicy, fuse_scores, label_scores_from_rules, merge_findings, risk_level, FLAG_AT
 from .normalize import Normalizer
-from .rules import RuleMatcher, load_lexicons, load_negation
+from .rules import RuleMatcher, load_lexicons, load_negation, load_reported_speech
 from .segment import Segmenter
 from .transcript import split_turns
 from .types import LABELS, Evidence, Finding, Result, Span
@@ -69,7 +69,7 @@ class Analyzer:
         if backend not in BACKENDS:
             raise ValueError(f"backend must be one of {', '.join(BACKENDS)}, not {backend!r}")
         lexicons = load_lexicons(Path(lexicon_dir) if lexicon_dir else None)
-        matcher = RuleMatcher(lexicons, load_negation())
+        matcher = RuleMatcher(lexicons, load_negation(), load_reported_speech())
         scorer = None
         if backend != "rules":
             from .model.onnx_scorer import OnnxScorer  # onnxruntime + tokenizers only, never torch

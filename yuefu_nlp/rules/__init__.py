@@ -1,7 +1,10 @@
 """Rule lexicons: schema and loading, matching, identifier validators."""
-from .lexicon import Gate, Lexicon, NegationCues, Rule, load_citations, load_lexicons, load_negation
+from .lexicon import (
+    Gate, Lexicon, NegationCues, ReportedSpeech, Rule, load_citations, load_lexicons, load_negation, load_reported_speech,
+)
 from .matcher import RuleHit, RuleMatcher
 
 __all__ = [
-    "Gate", "Lexicon", "NegationCues", "Rule", "RuleHit", "RuleMatcher", "load_citations", "load_lexicons", "load_negation",
+    "Gate", "Lexicon", "NegationCues", "ReportedSpeech", "Rule", "RuleHit", "RuleMatcher", "load_citations", "load_lexicons",
+    "load_negation", "load_reported_speech",
 ]

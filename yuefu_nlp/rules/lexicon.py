@@ -17,7 +17,10 @@ from ..resources import LEXICON_DIR, RESOURCES_DIR
 from ..types import LABELS, Citation
 from .validators import VALIDATORS
 
-__all__ = ["Gate", "Rule", "Lexicon", "NegationCues", "load_lexicons", "load_citations", "load_negation"]
+__all__ = [
+    "Gate", "Rule", "Lexicon", "NegationCues", "ReportedSpeech", "load_lexicons", "load_citations", "load_negation",
+    "load_reported_speech",
+]
 
 _ID_RE = re.compile(r"^(threat|insult|privacy_leak|false_legal_claim)\.[a-z0-9_]+\.\d{3}$")
 _FIELDS = {
@@ -69,6 +72,17 @@ class NegationCues:
     overrides: tuple[str, ...] = ()
 
 
+@dataclass(frozen=True)
+class ReportedSpeech:
+    """How to recognise quoted or reported collector speech (complaints, news, training material)."""
+
+    quote_pairs: tuple[tuple[str, str], ...]
+    introducers: tuple[str, ...]
+    introducer_window: int
+    reporter: re.Pattern[str]
+    reporter_window: int
+
+
 def _read_yaml(path: Path) -> Any:
     try:
         with open(path, encoding="utf-8") as fh:
@@ -102,6 +116,29 @@ def load_negation(path: Path | None = None) -> NegationCues:
     if not isinstance(overrides, list):
         raise LexiconError(str(path), "-", "overrides", "expected a list of strings")
     return NegationCues(tuple(str(c) for c in data["cues"]), window, tuple(str(o) for o in overrides))
+
+
+def load_reported_speech(path: Path | None = None) -> ReportedSpeech:
+    path = path or RESOURCES_DIR / "reported_speech.yaml"
+    data = _read_yaml(path)
+    file = str(path)
+    if not isinstance(data, dict):
+        raise LexiconError(file, "-", "-", "expected a mapping")
+    pairs = data.get("quote_pairs")
+    if not isinstance(pairs, dict) or not pairs:
+        raise LexiconError(file, "-", "quote_pairs", "expected a mapping of opening to closing marks")
+    intro = _str_list(data.get("introducers"), file, "-", "introducers")
+    try:
+        reporter = re.compile(str(data.get("reporter_regex", "")))
+    except re.error as exc:
+        raise LexiconError(file, "-", "reporter_regex", f"does not compile: {exc}") from exc
+    windows = []
+    for key in ("introducer_window", "reporter_window"):
+        w = data.get(key)
+        if not isinstance(w, int) or w < 1:
+            raise LexiconError(file, "-", key, "expected a positive integer")
+        windows.append(w)
+    return ReportedSpeech(tuple((str(a), str(b)) for a, b in pairs.items()), intro, windows[0], reporter, windows[1])
 
 
 def _gate(raw: Any, file: str, rid: str, field: str) -> Gate | None:

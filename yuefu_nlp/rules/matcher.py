@@ -12,7 +12,7 @@ from typing import Callable, Sequence
 import ahocorasick
 
 from ..normalize import Normalized
-from .lexicon import Gate, Lexicon, NegationCues, Rule
+from .lexicon import Gate, Lexicon, NegationCues, ReportedSpeech, Rule
 from .validators import VALIDATORS
 
 __all__ = ["RuleHit", "RuleMatcher", "CLAUSE_END"]
@@ -46,8 +46,11 @@ def _clause_end(text: str, pos: int) -> int:
 class RuleMatcher:
     """Applies lexicons to normalized text. Immutable after construction."""
 
-    def __init__(self, lexicons: Sequence[Lexicon], negation: NegationCues) -> None:
+    def __init__(
+        self, lexicons: Sequence[Lexicon], negation: NegationCues, reported: ReportedSpeech | None = None
+    ) -> None:
         self.lexicons = tuple(lexicons)
+        self._reported = reported
         self.rules: tuple[Rule, ...] = tuple(r for lex in self.lexicons for r in lex.rules)
         self._negation = negation
         self._automata: list[ahocorasick.Automaton] = []
@@ -95,6 +98,8 @@ class RuleMatcher:
                 continue
             if rule.negation and self._negated(text, hit.start):
                 continue
+            if self._reported is not None and self._is_reported(text, hit):
+                continue
             if rule.whole_word:
                 if bounds is None:
                     bounds = boundaries() if boundaries else frozenset({0, len(text)})
@@ -119,6 +124,35 @@ class RuleMatcher:
         # "别以为我们不会上门" is a threat: a cancelling phrase before the cue undoes the negation.
         before = text[clause:start]
         return not any(o in before for o in self._negation.overrides)
+
+
+    def _is_reported(self, text: str, hit: RuleHit) -> bool:
+        """Quoted or reported collector speech ("催收说“…”", "催收人员在微信里说要…") is evidence, not abuse."""
+        rs = self._reported
+        assert rs is not None
+        sentence_start = hit.start - 1
+        while sentence_start >= 0 and text[sentence_start] not in "。!！?？\n":
+            sentence_start -= 1
+        sentence_start += 1
+        before = text[max(sentence_start, hit.start - rs.reporter_window):hit.start]
+        if rs.reporter.search(before):
+            return True
+        for opening, closing in rs.quote_pairs:
+            q = text.rfind(opening, 0, hit.start) if opening != closing else _open_symmetric(text, opening, hit.start)
+            if q < 0 or (opening != closing and text.find(closing, q + 1, hit.start) >= 0):
+                continue
+            if text.find(closing, hit.end) < 0:
+                continue
+            intro = text[max(0, q - rs.introducer_window):q]
+            if any(word in intro for word in rs.introducers):
+                return True
+        return False
+
+
+def _open_symmetric(text: str, mark: str, pos: int) -> int:
+    """Index of an unclosed symmetric quote mark (") before pos, or -1."""
+    idx = [i for i in range(pos) if text[i] == mark]
+    return idx[-1] if len(idx) % 2 == 1 else -1
 
 
 def _drop_nested(hits: list[RuleHit]) -> list[RuleHit]:
