@@ -101,6 +101,24 @@ def _cmd_check(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_evaluate(args: argparse.Namespace) -> int:
+    from .evaluation.report import run_evaluation, write_evaluation
+    from .evaluation.summary import format_summary
+
+    chosen = args.backend or ["all"]
+    backends = ["rules", "model", "fused"] if "all" in chosen else list(dict.fromkeys(chosen))
+    log = (lambda msg: print(msg, file=sys.stderr))
+    ev = run_evaluation(
+        args.data, backends=backends, baselines=args.baselines, train=args.train, dev=args.dev, subset=args.subset,
+        seed=args.seed, n_boot=args.n_boot, batch_size=args.batch_size, baseline_dir=args.output,
+        lexicon_dir=args.lexicon_dir, model_dir=args.model_dir, log=log,
+    )
+    written = write_evaluation(ev, args.output, plots=not args.no_plots)
+    print(format_summary(ev.report), end="")
+    print(f"wrote {written['metrics']} and {len(written) - 1} more files to {args.output}", file=sys.stderr)
+    return 0 if ev.outputs else 1
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="yuefu", description="Flag abusive or illegal Chinese debt-collection messages.")
     sub = p.add_subparsers(dest="command", required=True)
@@ -125,6 +143,23 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--model-dir", default=None)
     c.add_argument("--json", action="store_true", help="print the result as JSON")
     c.set_defaults(func=_cmd_check)
+
+    e = sub.add_parser("evaluate", help="measure backends and baselines on labelled data: metrics JSON, plots, errors")
+    e.add_argument("data", help="labelled .csv or .jsonl: text plus a labels list / 'a|b' string, or 0/1 label columns")
+    e.add_argument("-o", "--output", required=True, help="output folder (metrics.json, PNGs, worst_errors.md)")
+    e.add_argument("--backend", action="append", choices=["rules", "model", "fused", "all"], default=None,
+                   help="backend to evaluate; repeat for several (default: all; an unavailable one is reported)")
+    e.add_argument("--baselines", action="store_true", help="also run the word-filter and TF-IDF + LR baselines")
+    e.add_argument("--train", default="data/splits/train.jsonl", help="train file for the TF-IDF baseline")
+    e.add_argument("--dev", default="data/splits/dev.jsonl", help="dev file for its thresholds (skipped if absent)")
+    e.add_argument("--subset", type=int, default=None, help="evaluate a seeded sample of N rows (and train on N)")
+    e.add_argument("--seed", type=int, default=0, help="seed of the subset and the bootstrap (default 0)")
+    e.add_argument("--n-boot", type=int, default=1000, help="bootstrap resamples for the 95%% CIs (default 1000)")
+    e.add_argument("--batch-size", type=int, default=64, help="Analyzer batch size (default 64)")
+    e.add_argument("--model-dir", default=None, help="model folder (default: the shipped model)")
+    e.add_argument("--lexicon-dir", default=None, help="profanity lists for the word filter (default data/external/lexicons)")
+    e.add_argument("--no-plots", action="store_true", help="skip the PNG figures")
+    e.set_defaults(func=_cmd_evaluate)
     return p
 
 

@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Regenerate every evaluation figure in one go (run from anywhere; takes a few minutes on 2 cores):
+#   1. `yuefu evaluate` on the test split: rules, model and fused backends + both baselines -> docs/evaluation/
+#      (a backend that is not available yet, e.g. the model before it ships, is listed as unavailable, not fatal);
+#      its printed tables are kept verbatim in docs/evaluation/summary.txt
+#   2. the benchmark scripts' JSON (bench_rules; bench_model when that script exists) -> docs/evaluation/
+#   3. docs/EVALUATION.md rendered from docs/evaluation/metrics.json
+#   4. the notebooks executed in place, with outputs, on all rows
+# Usage: bash scripts/make_evaluation.sh [DATA.jsonl]   (default data/splits/test.jsonl)
+#        QUICK=1 bash scripts/make_evaluation.sh          (a 200-row subset, for a smoke test; do not commit that)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PY=${PYTHON:-.venv/bin/python}
+export HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 PYTHONPATH="$PWD${PYTHONPATH:+:$PYTHONPATH}"
+DATA=${1:-data/splits/test.jsonl}
+OUT=docs/evaluation
+SUBSET=()
+NB_SUBSET=()
+if [ -n "${QUICK:-}" ]; then SUBSET=(--subset 200); NB_SUBSET=(--subset 200); fi
+
+mkdir -p "$OUT"
+rm -f "$OUT"/*.png
+echo "== 1/4 yuefu evaluate $DATA" >&2
+"$PY" -m yuefu_nlp.cli evaluate "$DATA" --backend all --baselines \
+  --train data/splits/train.jsonl --dev data/splits/dev.jsonl "${SUBSET[@]}" -o "$OUT" | tee "$OUT/summary.txt"
+
+echo "== 2/4 benchmarks" >&2
+"$PY" scripts/bench_rules.py --n 5000 --json "$OUT/bench_rules.json"
+if [ -f scripts/bench_model.py ]; then
+  "$PY" scripts/bench_model.py --json "$OUT/bench_model.json" || echo "warning: bench_model.py failed; its figures are missing" >&2
+fi
+
+echo "== 3/4 docs/EVALUATION.md" >&2
+"$PY" scripts/make_evaluation_doc.py --metrics "$OUT/metrics.json" -o docs/EVALUATION.md
+
+echo "== 4/4 notebooks" >&2
+"$PY" scripts/run_notebooks.py "${NB_SUBSET[@]}"
+echo "done: docs/EVALUATION.md, $OUT/, notebooks/*.ipynb" >&2

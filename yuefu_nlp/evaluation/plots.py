@@ -1,0 +1,287 @@
+"""Figures for reports and notebooks, drawn from the JSON-able structures (so they can be redrawn from metrics.json).
+
+Figures are built with matplotlib's object API on the Agg canvas: no GUI backend, no pyplot global state, so the same
+functions work in the CLI, in CI and inline in a notebook (where the returned Figure displays itself).
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Mapping, Sequence
+
+import numpy as np
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+
+from ..types import LABELS
+
+__all__ = [
+    "f1_comparison", "pr_curves", "score_histograms", "confusion", "reliability", "throughput", "save_report_figures",
+    "label_counts", "length_histogram", "register_counts", "cooccurrence", "speed_sweep", "save",
+]
+
+_SYSTEM_COLORS = {"rules": "#1f77b4", "model": "#ff7f0e", "fused": "#2ca02c", "wordfilter": "#7f7f7f",
+                  "tfidf_lr": "#9467bd"}
+_EXTRA = ["#8c564b", "#e377c2", "#bcbd22", "#17becf", "#d62728"]
+
+
+def _color(name: str, i: int = 0) -> str:
+    return _SYSTEM_COLORS.get(name, _EXTRA[i % len(_EXTRA)])
+
+
+def _figure(w: float, h: float) -> Figure:
+    fig = Figure(figsize=(w, h), dpi=100, layout="constrained")
+    FigureCanvasAgg(fig)
+    return fig
+
+
+def save(fig: Figure, path: str | Path) -> Path:
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=100)
+    return path
+
+
+def _empty(ax: Any, msg: str) -> None:
+    ax.text(0.5, 0.5, msg, ha="center", va="center", transform=ax.transAxes, color="#666")
+
+
+# -- evaluation report ---------------------------------------------------------------------------------------------
+
+def f1_comparison(report: Mapping[str, Any]) -> Figure:
+    """F1 per label and macro-F1 for every system, with bootstrap 95% intervals as error bars."""
+    systems = report["systems"]
+    groups = list(LABELS) + ["macro"]
+    fig = _figure(10, 4)
+    ax = fig.add_subplot()
+    width = 0.8 / max(len(systems), 1)
+    x = np.arange(len(groups))
+    for i, s in enumerate(systems):
+        m = s["metrics"]
+        per = {p["label"]: p for p in m["per_label"]}
+        vals = [per[label]["f1"] for label in LABELS] + [m["macro_f1"]]
+        cis = [per[label]["f1_ci"] for label in LABELS] + [m["macro_f1_ci"]]
+        err = np.array([[max(v - c["low"], 0) for v, c in zip(vals, cis)], [max(c["high"] - v, 0) for v, c in zip(vals, cis)]])
+        ax.bar(x + (i - (len(systems) - 1) / 2) * width, vals, width, yerr=err, capsize=2, label=s["name"],
+               color=_color(s["name"], i))
+    ax.set_xticks(x, groups)
+    ax.set_ylim(0, 1.05)
+    ax.set_ylabel("F1 (95% bootstrap CI)")
+    ax.set_title(f"F1 by label, {report['data']['rows']} rows")
+    ax.legend(ncols=min(len(systems), 5), fontsize=8, loc="upper left")
+    return fig
+
+
+def pr_curves(report: Mapping[str, Any]) -> Figure:
+    """Precision-recall curve of each label's scores, one line per system (AP in the legend)."""
+    fig = _figure(10, 7.5)
+    axes = fig.subplots(2, 2).ravel()
+    for ax, label in zip(axes, LABELS):
+        for i, s in enumerate(report["systems"]):
+            c = s["pr_curves"][label]
+            if not c["recall"]:
+                continue
+            ax.step(c["recall"], c["precision"], where="post", color=_color(s["name"], i),
+                    label=f"{s['name']} (AP {c['average_precision']:.2f})")
+            m = next(p for p in s["metrics"]["per_label"] if p["label"] == label)
+            ax.plot([m["recall"]], [m["precision"]], "o", color=_color(s["name"], i), ms=5)
+        ax.set_title(f"{label}")
+        ax.set_xlim(0, 1.02)
+        ax.set_ylim(0, 1.02)
+        ax.set_xlabel("recall")
+        ax.set_ylabel("precision")
+        if ax.lines:
+            ax.legend(fontsize=7, loc="lower left")
+        else:
+            _empty(ax, "no positives")
+    fig.suptitle("PR curves (dot: the operating point)")
+    return fig
+
+
+def score_histograms(report: Mapping[str, Any], system: str) -> Figure:
+    """Score distribution of gold-positive vs gold-negative rows per label, with the flag threshold."""
+    s = next(x for x in report["systems"] if x["name"] == system)
+    fig = _figure(10, 6)
+    axes = fig.subplots(2, 2).ravel()
+    for ax, label in zip(axes, LABELS):
+        h = s["score_histograms"][label]
+        edges = np.array(h["edges"])
+        ax.stairs(h["negative"], edges, fill=True, alpha=0.5, color="#4c72b0", label="gold negative")
+        ax.stairs(h["positive"], edges, fill=True, alpha=0.5, color="#dd8452", label="gold positive")
+        ax.axvline(s["thresholds"][label], color="k", ls="--", lw=1, label="threshold")
+        ax.set_yscale("symlog")
+        ax.set_title(label)
+        ax.set_xlabel("score")
+        ax.legend(fontsize=7)
+    fig.suptitle(f"Score histograms per class: {system}")
+    return fig
+
+
+def confusion(report: Mapping[str, Any]) -> Figure:
+    """Gold label (rows, plus compliant) vs predicted label (columns, plus none), row-normalised, counts shown."""
+    systems = report["systems"]
+    n = max(len(systems), 1)
+    cols = min(n, 3)
+    rows = (n + cols - 1) // cols
+    fig = _figure(4.2 * cols, 3.8 * rows)
+    axes = np.atleast_1d(fig.subplots(rows, cols)).ravel()
+    for ax, s in zip(axes, systems):
+        counts = np.array(s["confusion"]["counts"], dtype=float)
+        norm = counts / np.maximum(counts.sum(axis=1, keepdims=True), 1)
+        ax.imshow(norm, cmap="Blues", vmin=0, vmax=1)
+        for i in range(counts.shape[0]):
+            for j in range(counts.shape[1]):
+                ax.text(j, i, f"{int(counts[i, j])}", ha="center", va="center", fontsize=7,
+                        color="white" if norm[i, j] > 0.6 else "black")
+        short = [c.replace("false_legal_claim", "false_legal").replace("privacy_leak", "privacy") for c in s["confusion"]["cols"]]
+        ax.set_xticks(range(len(short)), short, rotation=45, ha="right", fontsize=7)
+        short_r = [c.replace("false_legal_claim", "false_legal").replace("privacy_leak", "privacy") for c in s["confusion"]["rows"]]
+        ax.set_yticks(range(len(short_r)), short_r, fontsize=7)
+        ax.set_title(s["name"], fontsize=9)
+        ax.set_xlabel("predicted", fontsize=8)
+        ax.set_ylabel("gold", fontsize=8)
+    for ax in axes[len(systems):]:
+        ax.set_visible(False)
+    fig.suptitle("Which labels are mistaken for which (row-normalised colour, counts)")
+    return fig
+
+
+def reliability(report: Mapping[str, Any]) -> Figure:
+    """Reliability diagram per label: mean score vs observed positive rate per score bin, one line per system."""
+    fig = _figure(10, 7.5)
+    axes = fig.subplots(2, 2).ravel()
+    for ax, label in zip(axes, LABELS):
+        ax.plot([0, 1], [0, 1], color="#bbb", ls="--", lw=1)
+        for i, s in enumerate(report["systems"]):
+            bins = [b for b in s["calibration"][label] if b["count"]]
+            if not bins:
+                continue
+            ax.plot([b["mean_score"] for b in bins], [b["positive_rate"] for b in bins], "o-", ms=3,
+                    color=_color(s["name"], i), label=f"{s['name']} (ECE {s['ece'][label]:.2f})")
+        ax.set_title(label)
+        ax.set_xlabel("mean score in bin")
+        ax.set_ylabel("share truly positive")
+        ax.set_xlim(0, 1)
+        ax.set_ylim(0, 1.02)
+        ax.legend(fontsize=7, loc="upper left")
+    fig.suptitle("Calibration (rule scores are rule confidences, not probabilities)")
+    return fig
+
+
+def throughput(report: Mapping[str, Any]) -> Figure:
+    """Messages per second of each system's timed pass over the evaluation file."""
+    systems = report["systems"]
+    fig = _figure(7, 0.5 + 0.5 * max(len(systems), 1))
+    ax = fig.add_subplot()
+    names = [s["name"] for s in systems]
+    vals = [s["throughput"]["messages_per_s"] for s in systems]
+    ax.barh(names, vals, color=[_color(n, i) for i, n in enumerate(names)])
+    for i, v in enumerate(vals):
+        ax.text(v, i, f" {v:,.0f}", va="center", fontsize=8)
+    ax.set_xscale("log")
+    ax.set_xlabel(f"messages/s (one process, {report['environment']['cpus']} CPUs, mean "
+                  f"{report['data']['mean_chars']} chars)")
+    ax.invert_yaxis()
+    return fig
+
+
+def save_report_figures(report: Mapping[str, Any], outdir: str | Path) -> dict[str, Path]:
+    """Every report figure as a PNG in outdir; returns name -> path."""
+    outdir = Path(outdir)
+    figs = {"f1_comparison": f1_comparison(report), "pr_curves": pr_curves(report), "confusion": confusion(report),
+            "reliability": reliability(report), "throughput": throughput(report)}
+    for s in report["systems"]:
+        figs[f"score_hist_{s['name']}"] = score_histograms(report, s["name"])
+    return {name: save(fig, outdir / f"{name}.png") for name, fig in figs.items()} if report["systems"] else {}
+
+
+# -- dataset -------------------------------------------------------------------------------------------------------
+
+def label_counts(stats: Mapping[str, Any]) -> Figure:
+    """Rows per label (and compliant) in each split."""
+    splits = list(stats["splits"])
+    cats = list(LABELS) + ["compliant"]
+    fig = _figure(9, 3.8)
+    ax = fig.add_subplot()
+    width = 0.8 / max(len(splits), 1)
+    for i, sp in enumerate(splits):
+        c = stats["splits"][sp]
+        vals = [c["label_counts"][k] for k in LABELS] + [c["compliant"]]
+        ax.bar(np.arange(len(cats)) + (i - (len(splits) - 1) / 2) * width, vals, width, label=f"{sp} ({c['rows']})")
+    ax.set_xticks(range(len(cats)), cats)
+    ax.set_ylabel("rows")
+    ax.legend(fontsize=8)
+    ax.set_title("Rows per label")
+    return fig
+
+
+def length_histogram(stats: Mapping[str, Any]) -> Figure:
+    """Text length (characters) per register, all splits together, log-spaced bins."""
+    fig = _figure(9, 3.8)
+    ax = fig.add_subplot()
+    lengths = stats["lengths_by_register"]
+    hi = max((max(v) for v in lengths.values() if v), default=10)
+    bins = np.logspace(0, np.log10(max(hi, 10)) + 0.05, 40)
+    for reg, vals in lengths.items():
+        ax.hist(vals, bins=bins, histtype="step", lw=1.5, label=f"{reg} (median {int(np.median(vals))})")
+    ax.set_xscale("log")
+    ax.set_xlabel("characters")
+    ax.set_ylabel("rows")
+    ax.legend(fontsize=8)
+    ax.set_title("Message length by register")
+    return fig
+
+
+def register_counts(stats: Mapping[str, Any]) -> Figure:
+    """Rows per register and source kind in each split (stacked)."""
+    splits = list(stats["splits"])
+    fig = _figure(10, 3.6)
+    axes = fig.subplots(1, 2)
+    for ax, key in zip(axes, ("registers", "sources")):
+        cats = sorted({k for sp in splits for k in stats["splits"][sp].get(key, {})})
+        bottom = np.zeros(len(splits))
+        for cat in cats:
+            vals = np.array([stats["splits"][sp].get(key, {}).get(cat, 0) for sp in splits])
+            ax.bar(splits, vals, bottom=bottom, label=cat)
+            bottom += vals
+        ax.set_title(key)
+        if cats:
+            ax.legend(fontsize=7)
+        else:
+            _empty(ax, f"no {key[:-1]} field")
+    return fig
+
+
+def cooccurrence(stats: Mapping[str, Any]) -> Figure:
+    """How often two labels occur on the same row (all splits; the diagonal is each label's count)."""
+    m = np.array(stats["cooccurrence"], dtype=float)
+    fig = _figure(5, 4.2)
+    ax = fig.add_subplot()
+    ax.imshow(m, cmap="Oranges")
+    for i in range(m.shape[0]):
+        for j in range(m.shape[1]):
+            ax.text(j, i, f"{int(m[i, j])}", ha="center", va="center", fontsize=8)
+    ax.set_xticks(range(len(LABELS)), LABELS, rotation=30, ha="right", fontsize=8)
+    ax.set_yticks(range(len(LABELS)), LABELS, fontsize=8)
+    ax.set_title("Label co-occurrence")
+    return fig
+
+
+# -- speed ---------------------------------------------------------------------------------------------------------
+
+def speed_sweep(records: Sequence[Mapping[str, Any]]) -> Figure:
+    """Messages/s against batch size, one line per system (records from evaluation.speed)."""
+    fig = _figure(7, 4)
+    ax = fig.add_subplot()
+    names = sorted({r["system"] for r in records}, key=lambda n: list(_SYSTEM_COLORS).index(n)
+                   if n in _SYSTEM_COLORS else 99)
+    for i, name in enumerate(names):
+        rs = sorted((r for r in records if r["system"] == name), key=lambda r: r["batch_size"])
+        ax.plot([r["batch_size"] for r in rs], [r["messages_per_s"] for r in rs], "o-", color=_color(name, i),
+                label=name)
+    ax.set_xscale("log", base=2)
+    ax.set_yscale("log")
+    ax.set_xlabel("batch size")
+    ax.set_ylabel("messages/s")
+    ax.legend(fontsize=8)
+    ax.set_title("Throughput vs batch size (one process)")
+    return fig
