@@ -15,7 +15,14 @@ from ..normalize import Normalized
 from .lexicon import Gate, Lexicon, NegationCues, ReportedSpeech, Rule
 from .validators import VALIDATORS
 
-__all__ = ["RuleHit", "RuleMatcher", "CLAUSE_END"]
+try:  # Python >= 3.11
+    import re._constants as _sre_c
+    import re._parser as _sre_parse
+except ImportError:  # pragma: no cover - Python 3.10
+    import sre_constants as _sre_c  # type: ignore[no-redef]
+    import sre_parse as _sre_parse  # type: ignore[no-redef]
+
+__all__ = ["RuleHit", "RuleMatcher", "CLAUSE_END", "first_chars"]
 
 CLAUSE_END = frozenset(",，。.!！?？;；\n\r")
 
@@ -27,6 +34,68 @@ class RuleHit:
     rule: Rule
     start: int
     end: int
+
+
+_ZERO_WIDTH_OPS = {_sre_c.AT, _sre_c.ASSERT, _sre_c.ASSERT_NOT}
+
+
+def first_chars(pattern: str) -> frozenset[str] | None:
+    """The characters any match of `pattern` must start with, or None when that set is open (classes, ranges, ...)."""
+    try:
+        found = _first(_sre_parse.parse(pattern))
+    except Exception:  # noqa: BLE001 - an unusual construct just disables the prefilter
+        return None
+    return frozenset(found) if found else None
+
+
+def _first(parsed) -> set[str] | None:  # type: ignore[no-untyped-def]
+    """First-character set of a parsed sequence; optional leading items add their own first characters."""
+    acc: set[str] = set()
+    for op, av in parsed:
+        if op in _ZERO_WIDTH_OPS:
+            continue
+        if op in (_sre_c.MAX_REPEAT, _sre_c.MIN_REPEAT):
+            lo, _hi, item = av
+            sub = _first(item)
+            if sub is None:
+                return None
+            acc |= sub
+            if lo >= 1:
+                return acc
+            continue
+        sub = _first_of_item(op, av)
+        if sub is None:
+            return None
+        if sub == {""}:  # an item that can match empty (e.g. an optional group inside a subpattern)
+            continue
+        return acc | sub
+    return None  # the whole pattern can match the empty string
+
+
+def _first_of_item(op, av) -> set[str] | None:  # type: ignore[no-untyped-def]
+    if op is _sre_c.LITERAL:
+        return {chr(av)}
+    if op is _sre_c.IN:
+        out: set[str] = set()
+        for iop, iav in av:
+            if iop is _sre_c.LITERAL:
+                out.add(chr(iav))
+            elif iop is _sre_c.RANGE and iav[1] - iav[0] < 128:
+                out.update(chr(c) for c in range(iav[0], iav[1] + 1))
+            else:
+                return None
+        return out
+    if op is _sre_c.BRANCH:
+        out = set()
+        for branch in av[1]:
+            sub = _first(branch)
+            if sub is None:
+                return None
+            out |= sub
+        return out
+    if op is _sre_c.SUBPATTERN:
+        return _first(av[-1])
+    return None
 
 
 def _clause_start(text: str, pos: int) -> int:
@@ -65,8 +134,9 @@ class RuleMatcher:
                     auto.add_word(kw, (len(kw), tuple(rules)))
                 auto.make_automaton()
                 self._automata.append(auto)
-        self._regex_rules: tuple[tuple[Rule, re.Pattern[str]], ...] = tuple(
-            (rule, pat) for rule in self.rules for pat in rule.regex
+        # A regex runs only when its possible first characters occur in the text: most messages skip most regexes.
+        self._regex_rules: tuple[tuple[Rule, re.Pattern[str], frozenset[str] | None], ...] = tuple(
+            (rule, pat, first_chars(pat.pattern)) for rule in self.rules for pat in rule.regex
         )
 
     def match(self, norm: Normalized, boundaries: Callable[[], frozenset[int]] | None = None) -> list[RuleHit]:
@@ -80,7 +150,10 @@ class RuleMatcher:
                 start = end_idx + 1 - length
                 for rule in rules:
                     candidates.append(RuleHit(rule, start, end_idx + 1))
-        for rule, pat in self._regex_rules:
+        chars = set(text)
+        for rule, pat, first in self._regex_rules:
+            if first is not None and chars.isdisjoint(first):
+                continue
             for m in pat.finditer(text):
                 if m.end() > m.start():
                     candidates.append(RuleHit(rule, m.start(), m.end()))
