@@ -20,12 +20,16 @@ from typing import Callable
 from yuefu_nlp.corpus.schema import CorpusRow
 from yuefu_nlp.types import LABELS
 
+# one implementation of the checksums for the generator and the PII detectors
+from ..rules.validators import id_check_digit, luhn_check_digit
+from ..rules.validators import valid_cn_id as is_valid_cn_id  # noqa: F401 - re-exported
+from ..rules.validators import valid_cn_mobile as is_cn_mobile  # noqa: F401
+from ..rules.validators import valid_luhn as luhn_valid  # noqa: F401
+
 T, I, P, L = "threat", "insult", "privacy_leak", "false_legal_claim"
 
 # --------------------------------------------------------------------------------------------- fake PII
 
-_ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
-_ID_CHECK = "10X98765432"
 # Real-format county codes (GB/T 2260); only the format matters, the people are invented.
 _AREA_CODES = ("110101", "110105", "310104", "310115", "440106", "440305", "330106", "320102", "420102",
                "510107", "500103", "610113", "370102", "410105", "430104", "350203", "210102", "120101")
@@ -33,45 +37,6 @@ _CARD_BINS = ("622202", "621700", "622848", "621483", "622588", "621226", "62270
 _MOBILE_PREFIXES = ("130", "131", "132", "133", "135", "136", "137", "138", "139", "150", "151", "152", "153",
                     "155", "156", "157", "158", "159", "166", "173", "176", "177", "180", "181", "182", "183",
                     "185", "186", "187", "188", "189", "191", "198", "199")
-_MOBILE = re.compile(r"^1[3-9]\d{9}$")
-
-
-def id_check_digit(first17: str) -> str:
-    """GB 11643-1999 check character of a resident ID (ISO 7064 MOD 11-2)."""
-    total = sum(int(c) * w for c, w in zip(first17, _ID_WEIGHTS))
-    return _ID_CHECK[total % 11]
-
-
-def is_valid_cn_id(value: str) -> bool:
-    """18-character resident ID: digits, a real birth date and a correct check character."""
-    if len(value) != 18 or not value[:17].isdigit():
-        return False
-    try:
-        date(int(value[6:10]), int(value[10:12]), int(value[12:14]))
-    except ValueError:
-        return False
-    return value[17].upper() == id_check_digit(value[:17])
-
-
-def luhn_check_digit(partial: str) -> str:
-    """The digit that makes `partial + digit` pass the Luhn check (bank cards)."""
-    total = 0
-    for i, c in enumerate(reversed(partial)):
-        d = int(c)
-        if i % 2 == 0:  # these positions are doubled once the check digit is appended
-            d = d * 2 - 9 if d * 2 > 9 else d * 2
-        total += d
-    return str((10 - total % 10) % 10)
-
-
-def luhn_valid(number: str) -> bool:
-    """Luhn (mod 10) check of a bank-card number."""
-    return number.isdigit() and len(number) >= 12 and luhn_check_digit(number[:-1]) == number[-1]
-
-
-def is_cn_mobile(value: str) -> bool:
-    """Mainland mobile number: 11 digits starting 13-19."""
-    return bool(_MOBILE.match(value))
 
 
 def fake_cn_id(rng: random.Random) -> str:

@@ -4,11 +4,27 @@ from __future__ import annotations
 import re
 from datetime import date
 
-__all__ = ["valid_cn_id", "valid_luhn", "valid_cn_mobile", "VALIDATORS"]
+__all__ = ["id_check_digit", "luhn_check_digit", "valid_cn_id", "valid_luhn", "valid_cn_mobile", "VALIDATORS"]
 
 _ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _ID_CHECK = "10X98765432"
 _MOBILE = re.compile(r"1[3-9]\d{9}")
+
+
+def id_check_digit(first17: str) -> str:
+    """GB 11643-1999 check character of a resident ID (ISO 7064 MOD 11-2)."""
+    return _ID_CHECK[sum(int(d) * w for d, w in zip(first17, _ID_WEIGHTS)) % 11]
+
+
+def luhn_check_digit(partial: str) -> str:
+    """The digit that makes `partial + digit` pass the Luhn check."""
+    total = 0
+    for i, c in enumerate(reversed(partial)):
+        d = int(c)
+        if i % 2 == 0:  # these positions are doubled once the check digit is appended
+            d = d * 2 - 9 if d > 4 else d * 2
+        total += d
+    return str((10 - total % 10) % 10)
 
 
 def valid_cn_id(s: str) -> bool:
@@ -22,8 +38,7 @@ def valid_cn_id(s: str) -> bool:
         return False
     if not 1900 <= born.year <= 2030:
         return False
-    total = sum(int(d) * w for d, w in zip(s[:17], _ID_WEIGHTS))
-    return _ID_CHECK[total % 11] == s[17]
+    return id_check_digit(s[:17]) == s[17]
 
 
 def valid_luhn(s: str) -> bool:
@@ -31,13 +46,7 @@ def valid_luhn(s: str) -> bool:
     digits = [c for c in s if c.isdigit()]
     if not 16 <= len(digits) <= 19:
         return False
-    total = 0
-    for i, d in enumerate(reversed(digits)):
-        n = int(d)
-        if i % 2 == 1:
-            n = n * 2 - 9 if n > 4 else n * 2
-        total += n
-    return total % 10 == 0
+    return luhn_check_digit("".join(digits[:-1])) == digits[-1]
 
 
 def valid_cn_mobile(s: str) -> bool:
