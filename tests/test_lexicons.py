@@ -11,7 +11,7 @@ RULES = [r for lex in LEXICONS for r in lex.rules]
 
 
 def _rule_ids(analyzer, text: str) -> set[str]:
-    return {ev.rule_id for f in analyzer.analyze(text).findings for ev in f.evidence}
+    return {ev.rule_id for f in analyzer.rule_findings(text) for ev in f.evidence}
 
 
 def test_every_label_has_a_lexicon_with_depth():
@@ -31,5 +31,5 @@ def test_rule_examples(rules_analyzer, rule):
 def test_spans_of_examples_index_the_original(rules_analyzer):
     for rule in RULES:
         for text in rule.examples_match:
-            for f in rules_analyzer.analyze(text).findings:
+            for f in rules_analyzer.rule_findings(text):
                 assert text[f.span.start:f.span.end] == f.span.text and f.span.text

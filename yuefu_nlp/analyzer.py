@@ -82,6 +82,12 @@ class Analyzer:
         """Analyze one message or transcript. Raises TypeError for non-strings; an empty text gives an empty Result."""
         return next(iter(self._analyze_many([text])))
 
+    def rule_findings(self, text: str) -> tuple[Finding, ...]:
+        """Every rule hit on the judged turns, before fusion: weak hits (score < 0.5) included. For lexicon work."""
+        if not isinstance(text, str):
+            raise TypeError(f"text must be str, not {type(text).__name__}")
+        return self._rule_findings(text)[0]
+
     # -- many texts --------------------------------------------------------------------------------------------
     def analyze_batch(self, rows: Iterable[Any], *, batch_size: int = 64) -> Iterator[tuple[Any, Result]]:
         """Stream (row_id, Result) pairs in input order.
@@ -155,9 +161,8 @@ class Analyzer:
         else:
             scores = fuse_scores(rule_scores, probs, self.policy)
         labels = frozenset(label for label in LABELS if scores[label] >= FLAG_AT)
-        kept = [f for f in findings if f.label in labels] if self.backend != "rules" else list(findings)
-        if self.backend == "model":
-            kept = []
+        # findings back the labels: weak hits of an unflagged label stay out, and the model backend shows none
+        kept = [f for f in findings if f.label in labels] if self.backend != "model" else []
         for label in labels:
             if not any(f.label == label for f in kept):
                 kept.append(self._model_finding(text, label, scores[label]))
