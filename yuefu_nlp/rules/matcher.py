@@ -167,7 +167,7 @@ class RuleMatcher:
                 continue
             if rule.context and not self._gate_hit(text, hit, rule.context):
                 continue
-            if rule.unless and self._gate_hit(text, hit, rule.unless):
+            if rule.unless and self._gate_hit(text, hit, rule.unless, include_hit=True):
                 continue
             if rule.negation and self._negated(text, hit.start):
                 continue
@@ -182,9 +182,13 @@ class RuleMatcher:
         return _drop_nested(kept)
 
     @staticmethod
-    def _gate_hit(text: str, hit: RuleHit, gate: Gate) -> bool:
+    def _gate_hit(text: str, hit: RuleHit, gate: Gate, include_hit: bool = False) -> bool:
+        """Whether a gate term occurs near the hit. A context term must lie outside the hit (else every hit would
+        carry its own context); a veto term may overlap it ("不构成" vetoes the hit "构成犯罪")."""
         if gate.window == 0:
             region = text
+        elif include_hit:
+            region = text[max(0, hit.start - gate.window):hit.end + gate.window]
         else:
             region = text[max(0, hit.start - gate.window):hit.start] + "\x00" + text[hit.end:hit.end + gate.window]
         return any(term in region for term in gate.terms)
