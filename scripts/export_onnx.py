@@ -47,6 +47,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--keep-fp32", type=Path, default=None, help="also keep the fp32 ONNX at this path (not shipped)")
     p.add_argument("--no-eval", action="store_true", help="skip the test/dev/COLD evaluation (no figures in the card)")
     p.add_argument("--n-boot", type=int, default=1000, help="bootstrap resamples for the confidence intervals")
+    p.add_argument("--smoothquant", type=float, default=None, metavar="ALPHA",
+                   help="SmoothQuant the FFN down-projections (e.g. 0.7) and quantize every MatMul to int8, instead "
+                        "of keeping the lower layers' FFN down-projections in fp32")
     p.add_argument("--min-agreement", type=float, default=0.99,
                    help="int8 vs fp32 decision agreement required on test (lower it only for smoke runs)")
     args = p.parse_args(argv)
@@ -57,7 +60,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         metrics = package_checkpoint(args.checkpoint, args.out, fp32_out=args.keep_fp32,
                                      evaluate=not args.no_eval, n_boot=args.n_boot,
-                                     min_agreement=args.min_agreement)
+                                     min_agreement=args.min_agreement, smooth_alpha=args.smoothquant)
     except PackageError as e:
         print(f"export failed, {args.out} left unchanged: {e}", file=sys.stderr)
         return 1

