@@ -145,7 +145,7 @@ def build_parser() -> argparse.ArgumentParser:
     c.set_defaults(func=_cmd_check)
 
     e = sub.add_parser("evaluate", help="measure backends and baselines on labelled data: metrics JSON, plots, errors")
-    e.add_argument("data", help="labelled .csv or .jsonl: text plus a labels list / 'a|b' string, or 0/1 label columns")
+    e.add_argument("data", help="labelled .csv or .jsonl (or a folder of them): text plus a labels list / 'a|b' string, or 0/1 label columns")
     e.add_argument("-o", "--output", required=True, help="output folder (metrics.json, PNGs, worst_errors.md)")
     e.add_argument("--backend", action="append", choices=["rules", "model", "fused", "all"], default=None,
                    help="backend to evaluate; repeat for several (default: all; an unavailable one is reported)")

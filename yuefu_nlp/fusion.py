@@ -2,7 +2,11 @@
 
 Policy (see models/*/MODEL_CARD.md for the measured effect):
 - A rule's score is how sure a hit alone makes us; a label's rule score is the noisy-OR of its distinct rules.
-- High-precision rules (score >= `rule_decides`) flag on their own, whatever the model says.
+- High-precision rules (score >= `rule_decides`) flag on their own unless the model is confident the label is absent
+  (probability below `model_veto` x its threshold): quoted, educational or lawful wording the gates missed.
+  Chosen on the dev split (305 rows; a grid over rule_decides 0.8/0.9 x model_veto 0-0.5): from 0.8 / no veto to
+  0.9 / 0.1, compliant false positives fell from 3.4% to 1.4% at the same macro-F1 (0.909 -> 0.911). Differences of
+  one or two rows: treat them as a tie broken towards fewer false accusations.
 - Where no such rule fires, the model decides against its dev-tuned threshold; weaker rule hits add evidence.
 - Negation and lawful-context gates act inside the rules (a vetoed hit never reaches fusion).
 - Model scores are rescaled so that each label's threshold maps to 0.5: one flag threshold (0.5) for every backend.
@@ -21,7 +25,8 @@ FLAG_AT = 0.5
 
 @dataclass(frozen=True)
 class FusionPolicy:
-    rule_decides: float = 0.8
+    rule_decides: float = 0.9
+    model_veto: float = 0.1
     thresholds: Mapping[str, float] = field(default_factory=lambda: {label: 0.5 for label in LABELS})
 
 
@@ -53,9 +58,12 @@ def fuse_scores(
     out = {}
     for label in LABELS:
         r = rule_scores.get(label, 0.0)
-        m = rescale(model_probs[label], policy.thresholds.get(label, 0.5))
-        if r >= policy.rule_decides:
+        t = policy.thresholds.get(label, 0.5)
+        m = rescale(model_probs[label], t)
+        if r >= policy.rule_decides and model_probs[label] >= policy.model_veto * t:
             out[label] = max(r, m)
+        elif r >= policy.rule_decides:
+            out[label] = m  # vetoed: the model is sure the label is absent
         else:
             # weak rule evidence nudges the model's score but cannot flag alone
             out[label] = 1.0 - (1.0 - m) * (1.0 - 0.5 * r) if m < FLAG_AT else max(m, r)

@@ -91,10 +91,16 @@ def _row(obj: Mapping[str, Any], where: str, index: int, text_col: str) -> Label
 
 
 def load_labelled(path: str | Path, *, text_col: str = "text") -> list[LabelledRow]:
-    """Read a labelled `.csv` (UTF-8, BOM allowed) or `.jsonl`; raises InputError naming the line at fault."""
+    """Read a labelled `.csv` (UTF-8, BOM allowed) or `.jsonl`, or every such file of a folder (sorted by name);
+    raises InputError naming the line at fault."""
     path = Path(path)
     if not path.exists():
         raise InputError(f"{path}: no such file")
+    if path.is_dir():
+        files = sorted(p for p in path.iterdir() if p.suffix.lower() in (".csv", ".jsonl"))
+        if not files:
+            raise InputError(f"{path}: no .csv or .jsonl files in this folder")
+        return [r for f in files for r in load_labelled(f, text_col=text_col)]
     rows: list[LabelledRow] = []
     if path.suffix.lower() in (".jsonl", ".json"):
         for lineno, line in enumerate(path.read_text(encoding="utf-8-sig").splitlines(), start=1):

@@ -48,10 +48,13 @@ class Evaluation:
 
 
 def _sha256(path: Path) -> str:
+    """sha256 of the file, or of a folder's data files in name order (what load_labelled reads)."""
     h = hashlib.sha256()
-    with path.open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            h.update(block)
+    files = sorted(p for p in path.iterdir() if p.suffix.lower() in (".csv", ".jsonl")) if path.is_dir() else [path]
+    for f in files:
+        with f.open("rb") as fh:
+            for block in iter(lambda: fh.read(1 << 20), b""):
+                h.update(block)
     return h.hexdigest()
 
 
