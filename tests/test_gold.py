@@ -49,3 +49,14 @@ def test_every_row_was_reviewed_and_holds_the_final_labels():
 def test_datasheet_is_up_to_date():
     text = (REPO / "data" / "DATASHEET.md").read_text(encoding="utf-8")
     assert text == render_datasheet(REPO), "run: python scripts/make_datasheet.py"
+
+
+def test_holdout_is_reviewed_and_overlaps_nothing():
+    """The holdout set (written later, without sight of the gold set or the lexicons) shares no text with the splits."""
+    from yuefu_nlp.corpus.splits import check_no_leak
+
+    holdout = load_rows(sorted((REPO / "data" / "gold" / "holdout").glob("*.jsonl")))
+    assert len(holdout) >= 400 and sum(1 for r in holdout if r.labels) >= 200
+    splits = {s: load_rows(REPO / "data" / "splits" / f"{s}.jsonl") for s in ("train", "dev", "test")}
+    problems = check_no_leak({**splits, "holdout": holdout}, eval_splits=("dev", "test", "holdout"))
+    assert [p for p in problems if "holdout" in (p.split_a, p.split_b)] == []
