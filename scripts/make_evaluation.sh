@@ -24,6 +24,12 @@ echo "== 1/4 yuefu evaluate $DATA" >&2
 "$PY" -m yuefu_nlp.cli evaluate "$DATA" --backend all --baselines \
   --train data/splits/train.jsonl --dev data/splits/dev.jsonl "${SUBSET[@]}" -o "$OUT" | tee "$OUT/summary.txt"
 
+echo "== 1b/4 yuefu evaluate data/gold/holdout (written after the lexicons; never used for tuning)" >&2
+mkdir -p "$OUT/holdout"
+rm -f "$OUT"/holdout/*.png
+"$PY" -m yuefu_nlp.cli evaluate data/gold/holdout --backend all --baselines \
+  --train data/splits/train.jsonl --dev data/splits/dev.jsonl "${SUBSET[@]}" -o "$OUT/holdout" | tee "$OUT/holdout/summary.txt"
+
 echo "== 2/4 benchmarks" >&2
 "$PY" scripts/bench_rules.py --n 5000 --json "$OUT/bench_rules.json"
 if [ -f scripts/bench_model.py ]; then

@@ -60,6 +60,14 @@ def render(metrics_path: str | Path, template: str | Path = TEMPLATE) -> str:
         if figures:
             bench_parts.append(f"Benchmark figures from `{outdir}/{name}` (written by `scripts/{name[:-5]}.py "
                                f"--json`):\n\n{bench_table(figures)}")
+    holdout_path = metrics_path.parent / "holdout" / "metrics.json"
+    if holdout_path.exists():
+        hold = load_report(holdout_path)
+        holdout = (f"{summary.data_line(hold)}. Metrics JSON: `{_rel(holdout_path)}`; printed output: "
+                   f"`{_rel(holdout_path.parent)}/summary.txt`.\n\n{summary.comparison_table(hold)}\n\n"
+                   f"{summary.per_label_table(hold)}")
+    else:
+        holdout = "Not evaluated yet: run `bash scripts/make_evaluation.sh`."
     hists = ", ".join(f"[{s['name']}](evaluation/score_hist_{s['name']}.png)" for s in report["systems"])
     values = {
         "metrics_path": _rel(metrics_path), "summary_path": f"{outdir}/summary.txt",
@@ -76,6 +84,7 @@ def render(metrics_path: str | Path, template: str | Path = TEMPLATE) -> str:
         "bench": "\n\n".join(bench_parts) or "No benchmark JSON next to the metrics yet.",
         "test_rows": f"{report['data']['rows']:,}", "test_sources": _sources(report["data"]),
         "synthetic_share": _synthetic(report),
+        "holdout": holdout,
     }
     text = Path(template).read_text(encoding="utf-8")
     unknown = set(re.findall(r"\{\{(\w+)\}\}", text)) - set(values)

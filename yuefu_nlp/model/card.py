@@ -3,7 +3,10 @@ from __future__ import annotations
 
 import json
 
+from ..fusion import FusionPolicy
 from ..types import LABELS
+
+_POLICY = FusionPolicy()
 
 __all__ = ["render_model_card", "TARGETS"]
 
@@ -172,10 +175,12 @@ def render_model_card(config: dict, m: dict) -> str:
     out += [
         "",
         "## Fusion with the rules (yuefu_nlp/fusion.py)",
-        "- A label's rule score is the noisy-OR of its distinct rule hits. Rules with score >= 0.8 (high precision) "
-        "flag on their own, whatever the model says, and keep their spans and citations.",
+        f"- A label's rule score is the noisy-OR of its distinct rule hits. Rules with score >= {_POLICY.rule_decides} "
+        "(high precision) flag on their own and keep their spans and citations, unless the model is sure the label is "
+        f"absent (probability below {_POLICY.model_veto} x its threshold): quoted, educational or lawful wording the "
+        "rule gates missed. Both values were chosen on the dev split (see yuefu_nlp/fusion.py).",
         "- Where no such rule fires, the model decides: its probability is rescaled so that the dev-tuned threshold "
-        "maps to 0.5, the one flag line for every backend; weaker rule hits only nudge that score.",
+        "maps to 0.5, the one flag line for every backend; weaker rule hits add to that score.",
         "- Negation and lawful-context cues veto rule hits inside the rule engine, before fusion.",
         "- A model-only finding spans the judged turn, carries rule id `model` and says that no lexicon rule fired.",
         "",
@@ -197,6 +202,13 @@ def render_model_card(config: dict, m: dict) -> str:
         "with vocabulary, and pulls it towards COLD's notion of offensive.",
         "- Texts longer than the window are scored per window; context across windows (a threat set up in one turn and "
         "made in another) can be missed.",
+        "- Dynamic int8 quantization scales activations per batch, so a message's probabilities move slightly with "
+        f"the other rows of its batch (on the test split, {1 - m['int8_batch1_vs_batch32']['decision_agreement']:.1%} "
+        "of label decisions differ between batch size 1 and 32). Score with batch size 1 where bit-for-bit "
+        "reproducibility matters.",
+        "- The rule lexicons were refined while looking at errors on the whole gold set, test split included: the "
+        "rules and fused figures on the test split are optimistic. The holdout set (data/gold/holdout, written later, "
+        "never used for tuning) gives the figures to quote; see docs/EVALUATION.md.",
         "- The frozen lower layers limit how far the model adapts; int8 weights cost a little accuracy (see agreement).",
         "",
         "## Ethical considerations",

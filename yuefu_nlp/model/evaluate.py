@@ -18,14 +18,16 @@ from .metrics import binary_macro_f1, bootstrap_ci, compliant_fpr, decisions, f1
 __all__ = ["model_probs", "multilabel_summary", "analyzer_labels", "evaluate_systems", "cold_summary"]
 
 
-def model_probs(scorer, texts: Sequence[str], normalizer: Normalizer | None = None) -> np.ndarray:
+def model_probs(
+    scorer, texts: Sequence[str], normalizer: Normalizer | None = None, batch_size: int | None = None
+) -> np.ndarray:
     """Scorer probabilities [n, labels] for raw texts (built into model texts first); 0 where nothing is judged."""
     norm = normalizer or Normalizer()
     mts = [model_text(t, norm) for t in texts]
     out = np.zeros((len(texts), len(scorer.labels)), dtype=np.float32)
     todo = [i for i, t in enumerate(mts) if t]
     if todo:
-        out[todo] = scorer.predict_array([mts[i] for i in todo])
+        out[todo] = scorer.predict_array([mts[i] for i in todo], batch_size=batch_size)
     return out
 
 

@@ -138,10 +138,17 @@ def package_checkpoint(
         agreement["split"] = "test"
         if agreement["decision_agreement"] < min_agreement:
             raise PackageError(f"int8 agrees with fp32 on {agreement['decision_agreement']:.4f} < {min_agreement}")
+        # dynamic quantization scales activations per batch: measure how much a row's neighbours move its decisions
+        batch_effect = label_agreement(
+            model_probs(int8, test_texts, norm, batch_size=1), model_probs(int8, test_texts, norm, batch_size=32),
+            [int8.thresholds[label] for label in labels],
+        )
+        batch_effect["split"] = "test"
 
         metrics: dict = {
             "parity_fp32_vs_torch_max_abs": parity,
             "int8_vs_fp32": agreement,
+            "int8_batch1_vs_batch32": batch_effect,
             "quantization": {
                 "fp32_bytes": quant.fp32_bytes, "int8_bytes": quant.int8_bytes,
                 "embedding_gather_quantized": quant.embedding_gather_quantized,
