@@ -220,15 +220,17 @@ def test_yuefu_evaluate_end_to_end(tmp_path, capsys):
     from yuefu_nlp.cli import main
 
     out = tmp_path / "ev"
-    rc = main(["evaluate", str(FIX / "labelled.csv"), "--backend", "rules", "--backend", "model", "--baselines",
+    rc = main(["evaluate", str(FIX / "labelled.csv"), "--backend", "all", "--baselines",
                "--train", str(TRAIN), "--dev", str(tmp_path / "no_dev.jsonl"), "--n-boot", "100", "-o", str(out)])
     printed = capsys.readouterr().out
     assert rc == 0
     report = json.loads((out / "metrics.json").read_text(encoding="utf-8"))
     names = [s["name"] for s in report["systems"]]
     assert names[0] == "rules" and names[-2:] == ["wordfilter", "tfidf_lr"]
-    ran_or_missing = set(names) | {u["name"] for u in report["unavailable"]}
-    assert ran_or_missing == {"rules", "model", "wordfilter", "tfidf_lr"}  # a missing model is reported, not fatal
+    # the shipped model makes every backend available
+    assert set(names) == {"rules", "model", "fused", "wordfilter", "tfidf_lr"} and not report["unavailable"]
+    by_name = {s["name"]: s for s in report["systems"]}
+    assert by_name["fused"]["metrics"]["macro_f1"] > by_name["wordfilter"]["metrics"]["macro_f1"] + 0.3
     assert report["data"]["rows"] == 41
     rules = report["systems"][0]
     assert 0.0 <= rules["metrics"]["macro_f1"] <= 1.0 and rules["throughput"]["messages_per_s"] > 0
@@ -240,6 +242,18 @@ def test_yuefu_evaluate_end_to_end(tmp_path, capsys):
     assert (out / "tfidf_lr" / "model.json").exists() and (out / "predictions" / "rules.jsonl").exists()
     lines = (out / "predictions" / "rules.jsonl").read_text(encoding="utf-8").splitlines()
     assert len(lines) == 41
+
+
+def test_an_unavailable_backend_is_reported_not_fatal(tmp_path, capsys):
+    from yuefu_nlp.cli import main
+
+    out = tmp_path / "ev"
+    rc = main(["evaluate", str(FIX / "labelled.csv"), "--backend", "rules", "--backend", "model", "--model-dir",
+               str(tmp_path / "no_model"), "--no-plots", "--n-boot", "50", "-o", str(out)])
+    assert rc == 0
+    report = json.loads((out / "metrics.json").read_text(encoding="utf-8"))
+    assert [s["name"] for s in report["systems"]] == ["rules"]
+    assert [u["name"] for u in report["unavailable"]] == ["model"] and "ModelError" in report["unavailable"][0]["reason"]
 
 
 def test_docs_figures_are_rendered_from_the_committed_metrics():
