@@ -12,10 +12,11 @@ import numpy as np
 
 from ..normalize import Normalizer
 from ..types import LABELS
+from ..evaluation.metrics import compute_metrics
 from .inputs import model_text
-from .metrics import binary_macro_f1, bootstrap_ci, compliant_fpr, decisions, f1_scores, label_report
+from .metrics import decisions
 
-__all__ = ["model_probs", "multilabel_summary", "analyzer_labels", "evaluate_systems", "cold_summary"]
+__all__ = ["model_probs", "multilabel_summary", "binary_summary", "analyzer_labels", "evaluate_systems", "cold_summary"]
 
 
 def model_probs(
@@ -34,22 +35,33 @@ def model_probs(
 def multilabel_summary(
     y_true: np.ndarray, y_pred: np.ndarray, labels: Sequence[str] = LABELS, n_boot: int = 1000, seed: int = 0
 ) -> dict:
-    """Per-label P/R/F1 (F1 with a 95% bootstrap CI), macro-F1 and compliant false-positive rate with CIs."""
-    report = label_report(y_true, y_pred, labels)
-    for j, label in enumerate(labels):
-        report[label]["f1_ci95"] = bootstrap_ci(
-            y_true[:, j : j + 1], y_pred[:, j : j + 1], lambda t, p: float(f1_scores(t, p)[0]), n_boot, seed
-        )
-    macro = float(f1_scores(y_true, y_pred).mean())
+    """Per-label P/R/F1 (F1 with a 95% bootstrap CI), macro-F1 and compliant false-positive rate with CIs.
+
+    A view of `evaluation.metrics.compute_metrics`, so the card and `yuefu evaluate` share one implementation.
+    """
+    m = compute_metrics(y_true, y_pred, n_boot=n_boot, seed=seed, labels=labels)
     return {
-        "rows": int(len(y_true)),
-        "compliant_rows": int((~y_true.any(1)).sum()),
-        "per_label": report,
-        "macro_f1": macro,
-        "macro_f1_ci95": bootstrap_ci(y_true, y_pred, lambda t, p: float(f1_scores(t, p).mean()), n_boot, seed),
-        "compliant_fpr": compliant_fpr(y_true, y_pred),
-        "compliant_fpr_ci95": bootstrap_ci(y_true, y_pred, compliant_fpr, n_boot, seed),
+        "rows": m.n_rows,
+        "compliant_rows": m.n_compliant,
+        "per_label": {
+            lm.label: {"precision": lm.precision, "recall": lm.recall, "f1": lm.f1, "support": lm.support,
+                       "f1_ci95": (lm.f1_ci.low, lm.f1_ci.high)}
+            for lm in m.per_label
+        },
+        "macro_f1": m.macro_f1,
+        "macro_f1_ci95": (m.macro_f1_ci.low, m.macro_f1_ci.high),
+        "compliant_fpr": m.compliant_fpr if m.compliant_fpr is not None else 0.0,
+        "compliant_fpr_ci95": (m.compliant_fpr_ci.low, m.compliant_fpr_ci.high) if m.compliant_fpr_ci else (0.0, 0.0),
     }
+
+
+def binary_summary(y: np.ndarray, pred: np.ndarray, n_boot: int = 1000, seed: int = 0) -> dict:
+    """Macro-F1 of a binary task (mean F1 of the positive and the negative class) with its 95% bootstrap CI."""
+    y, pred = np.asarray(y, dtype=bool), np.asarray(pred, dtype=bool)
+    m = compute_metrics(np.stack([y, ~y], 1), np.stack([pred, ~pred], 1), n_boot=n_boot, seed=seed,
+                        labels=("positive", "negative"))
+    return {"macro_f1": m.macro_f1, "macro_f1_ci95": (m.macro_f1_ci.low, m.macro_f1_ci.high),
+            "accuracy": float((y == pred).mean()) if len(y) else 0.0}
 
 
 def analyzer_labels(analyzer, texts: Sequence[str], batch_size: int = 64) -> np.ndarray:
@@ -80,11 +92,5 @@ def cold_summary(scorer, rows: Sequence[tuple[str, int]], n_boot: int = 1000) ->
     y = np.asarray([lab for _, lab in rows], dtype=bool)
     out: dict = {"rows": int(len(rows))}
     for name, th in (("at_dev_threshold", scorer.thresholds["insult"]), ("at_0.5", 0.5)):
-        pred = probs >= th
-        out[name] = {
-            "threshold": float(th),
-            "macro_f1": binary_macro_f1(y, pred),
-            "macro_f1_ci95": bootstrap_ci(y, pred, binary_macro_f1, n_boot),
-            "accuracy": float((y == pred).mean()) if len(y) else 0.0,
-        }
+        out[name] = {"threshold": float(th), **binary_summary(y, probs >= th, n_boot)}
     return out

@@ -1,7 +1,7 @@
-"""Multi-label metrics, per-label threshold tuning and bootstrap confidence intervals (numpy only).
+"""What training needs from metrics: decisions at thresholds, per-label F1 for early stopping, threshold tuning on dev.
 
-Why here: training (early stopping, thresholds on dev) and the model card (test figures with 95% CIs) must compute
-the same numbers the same way.
+Why so little: reported figures (model card, `yuefu evaluate`) all come from `evaluation.metrics.compute_metrics`,
+with bootstrap intervals; this module only steers training, and uses the same conventions (F1 0 when undefined).
 """
 from __future__ import annotations
 
@@ -14,9 +14,6 @@ __all__ = [
     "label_report",
     "tune_thresholds",
     "decisions",
-    "compliant_fpr",
-    "bootstrap_ci",
-    "binary_macro_f1",
 ]
 
 
@@ -47,12 +44,6 @@ def label_report(y_true: np.ndarray, y_pred: np.ndarray, labels: Sequence[str]) 
     return out
 
 
-def compliant_fpr(y_true: np.ndarray, y_pred: np.ndarray) -> float:
-    """Share of compliant rows (no gold label) that get any label: the false-alarm rate reviewers feel."""
-    compliant = ~y_true.any(1)
-    return float(y_pred[compliant].any(1).mean()) if compliant.any() else 0.0
-
-
 def tune_thresholds(y_true: np.ndarray, probs: np.ndarray, default: float = 0.5) -> np.ndarray:
     """Per label, the threshold that maximises F1 on these rows (dev only, never test).
 
@@ -75,21 +66,3 @@ def tune_thresholds(y_true: np.ndarray, probs: np.ndarray, default: float = 0.5)
         best = np.flatnonzero(np.isclose(f1, f1.max()))
         out[j] = float(cands[best[np.argmin(np.abs(cands[best] - default))]])
     return out
-
-
-def binary_macro_f1(y_true: np.ndarray, y_pred: np.ndarray) -> float:
-    """Macro-F1 over the two classes of a binary task (COLD: offensive vs safe)."""
-    t, p = y_true.astype(bool), y_pred.astype(bool)
-    both = np.stack([t, ~t], 1), np.stack([p, ~p], 1)
-    return float(f1_scores(*both).mean())
-
-
-def bootstrap_ci(
-    y_true: np.ndarray, y_pred: np.ndarray, stat, n_boot: int = 1000, seed: int = 0, alpha: float = 0.05
-) -> tuple[float, float]:
-    """Percentile bootstrap (1 - alpha) interval of `stat(y_true, y_pred)` over resampled rows."""
-    rng = np.random.default_rng(seed)
-    n = len(y_true)
-    vals = np.array([stat(y_true[idx], y_pred[idx]) for idx in rng.integers(0, n, size=(n_boot, n))])
-    lo, hi = np.quantile(vals, [alpha / 2, 1 - alpha / 2])
-    return float(lo), float(hi)
