@@ -72,6 +72,12 @@ def test_fp32_onnx_matches_torch(tiny):
     assert diff["logits"] <= FP32_TOLERANCE and diff["probs"] <= FP32_TOLERANCE
 
 
+def test_export_follows_the_run_config(tiny):
+    # tiny.yaml's export section keeps only layer 0's FFN down-projection in fp32
+    assert tiny[3]["quantization"]["fp32_ffn_output_layers"] == [0]
+    assert "layers 0 kept fp32" in json.loads((tiny[1] / "config.json").read_text(encoding="utf-8"))["quantization"]
+
+
 def test_int8_model_is_smaller_and_embeddings_quantized(tiny):
     q = tiny[3]["quantization"]
     assert q["embedding_gather_quantized"]

@@ -75,7 +75,9 @@ def render_model_card(config: dict, m: dict) -> str:
         "| manifest.json | sha256 of every file above, verified by `OnnxScorer.load` |",
         "",
         "## Model",
-        f"- Base: {config['base_model']}. Encoder layers: {cfg['model']['num_layers'] or 12}; "
+        f"- Base: {config['base_model']}. Encoder layers: "
+        + (f"the first {cfg['model']['num_layers']} of the base's 12 (half the compute per token; the upper layers are "
+           "dropped before fine-tuning)" if cfg['model']['num_layers'] else "all 12") + "; "
         f"mean pooling over tokens, dropout {cfg['model']['dropout']}, one linear layer, sigmoid per label.",
         f"- Vocabulary trimmed from {config['vocab']['full']:,} to {config['vocab']['kept']:,} pieces "
         f"(kept: {json.dumps(config['vocab']['kept_by_reason'])}): every piece the full tokenizer produces on our "

@@ -36,7 +36,7 @@ from .train_data import read_cold
 __all__ = ["package_checkpoint", "MAX_FOLDER_BYTES", "PackageError"]
 
 log = logging.getLogger(__name__)
-MAX_FOLDER_BYTES = 40 * 1024 * 1024
+MAX_FOLDER_BYTES = 40_000_000  # "at most 40 MB", read strictly (decimal)
 
 
 class PackageError(RuntimeError):
@@ -62,11 +62,13 @@ def package_checkpoint(
     parity_windows: int = 256,
     min_agreement: float = MIN_INT8_AGREEMENT,
     smooth_alpha: float | None = None,
+    fp32_ffn_output_layers: tuple[int, ...] | None = None,
     calibration_rows: int = 256,
 ) -> dict:
     """Build `out_dir` from `ckpt_dir`; returns the metrics written to metrics.json. Raises PackageError on a failed check.
 
-    `smooth_alpha` switches from keeping the lower FFN down-projections in fp32 (export.FP32_FFN_OUTPUT_LAYERS) to
+    Quantization follows the run's `export` config section unless overridden here: `fp32_ffn_output_layers` keeps
+    those FFN down-projections in fp32 (default export.FP32_FFN_OUTPUT_LAYERS); `smooth_alpha` switches to
     SmoothQuant on every FFN down-projection with everything int8 (smooth.py), calibrated on train texts.
     """
     from ..analyzer import Analyzer
@@ -76,6 +78,13 @@ def package_checkpoint(
     ckpt, out = Path(ckpt_dir), Path(out_dir)
     model, meta = load_classifier(ckpt)
     data_cfg = _data_config(meta)
+    planned = meta["config"].get("export") or {}
+    if smooth_alpha is None and fp32_ffn_output_layers is None:
+        smooth_alpha = planned.get("smoothquant")
+        fp32_ffn_output_layers = planned.get("fp32_ffn_output_layers")
+    if fp32_ffn_output_layers is None:
+        fp32_ffn_output_layers = FP32_FFN_OUTPUT_LAYERS
+    fp32_ffn_output_layers = tuple(i for i in fp32_ffn_output_layers if i < model.n_layers)
     norm = Normalizer()
     dev_rows = load_rows([resolve(p) for p in data_cfg.dev])
     test_rows = load_rows([resolve(p) for p in data_cfg.test])
@@ -96,7 +105,7 @@ def package_checkpoint(
         if parity["logits"] > FP32_TOLERANCE:
             raise PackageError(f"fp32 ONNX differs from torch by {parity['logits']:.2e} > {FP32_TOLERANCE}")
 
-        to_quantize, fp32_layers, smooth_info = fp32, FP32_FFN_OUTPUT_LAYERS, None
+        to_quantize, fp32_layers, smooth_info = fp32, fp32_ffn_output_layers, None
         if smooth_alpha is not None:
             train_rows = load_rows([resolve(p) for p in data_cfg.train])
             picked = random.Random(meta["config"]["seed"]).sample(train_rows, min(calibration_rows, len(train_rows)))
@@ -109,6 +118,7 @@ def package_checkpoint(
         quant_note = (
             f"FFN down-projections smoothed (SmoothQuant, alpha {smooth_alpha}); all MatMuls int8" if smooth_alpha
             else f"FFN-output MatMuls of layers {', '.join(map(str, fp32_layers))} kept fp32 (GELU outlier channels)"
+            if fp32_layers else "all MatMuls int8"
         )
         config = {
             "name": out.name,
@@ -178,7 +188,7 @@ def package_checkpoint(
         total = sum(f.stat().st_size for f in staging.iterdir())
         metrics["folder_bytes"] = total
         if total > MAX_FOLDER_BYTES:
-            raise PackageError(f"model folder is {total / 2**20:.1f} MiB > {MAX_FOLDER_BYTES / 2**20:.0f} MiB")
+            raise PackageError(f"model folder is {total / 1e6:.2f} MB > {MAX_FOLDER_BYTES / 1e6:.0f} MB")
         for f in [staging, *staging.iterdir()]:
             f.chmod(0o755 if f.is_dir() else 0o644)
         old = out.with_name(f".{out.name}.old-{os.getpid()}") if out.exists() else None

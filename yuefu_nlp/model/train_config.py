@@ -14,7 +14,7 @@ import yaml
 
 from .paths import REPO_ROOT
 
-__all__ = ["DataConfig", "ModelConfig", "OptimConfig", "TrainConfig", "load_config", "resolve"]
+__all__ = ["DataConfig", "ExportConfig", "ModelConfig", "OptimConfig", "TrainConfig", "load_config", "resolve"]
 
 
 @dataclass(frozen=True)
@@ -59,6 +59,18 @@ class OptimConfig:
 
 
 @dataclass(frozen=True)
+class ExportConfig:
+    """How `scripts/export_onnx.py` quantizes this run's checkpoint (chosen on dev agreement, see export.py).
+
+    `fp32_ffn_output_layers`: FFN down-projections left in fp32 (None = export.FP32_FFN_OUTPUT_LAYERS, the choice
+    for the 12-layer model). `smoothquant`: an alpha switches to SmoothQuant with every MatMul int8 instead.
+    """
+
+    fp32_ffn_output_layers: tuple[int, ...] | None = None
+    smoothquant: float | None = None
+
+
+@dataclass(frozen=True)
 class TrainConfig:
     name: str = "default"
     seed: int = 13
@@ -66,6 +78,7 @@ class TrainConfig:
     data: DataConfig = field(default_factory=DataConfig)
     model: ModelConfig = field(default_factory=ModelConfig)
     optim: OptimConfig = field(default_factory=OptimConfig)
+    export: ExportConfig = field(default_factory=ExportConfig)
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
@@ -80,7 +93,7 @@ def _build(cls: type, raw: dict[str, Any], where: str) -> Any:
         raise ValueError(f"{where}: unknown key(s) {unknown}; allowed: {sorted(fields)}")
     kwargs: dict[str, Any] = {}
     for name, value in raw.items():
-        sub = {"data": DataConfig, "model": ModelConfig, "optim": OptimConfig}.get(name) if cls is TrainConfig else None
+        sub = {"data": DataConfig, "model": ModelConfig, "optim": OptimConfig, "export": ExportConfig}.get(name) if cls is TrainConfig else None
         if sub is not None:
             kwargs[name] = _build(sub, value or {}, f"{where}.{name}")
         elif isinstance(value, list):
