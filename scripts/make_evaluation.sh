@@ -33,7 +33,9 @@ rm -f "$OUT"/holdout/*.png
 echo "== 2/4 benchmarks" >&2
 "$PY" scripts/bench_rules.py --n 5000 --json "$OUT/bench_rules.json"
 if [ -f scripts/bench_model.py ]; then
-  "$PY" scripts/bench_model.py --json "$OUT/bench_model.json" || echo "warning: bench_model.py failed; its figures are missing" >&2
+  REF=()
+  if [ -f runs/full12/checkpoint.json ]; then REF=(--reference runs/full12); fi  # the 12-layer predecessor, for context
+  "$PY" scripts/bench_model.py --json "$OUT/bench_model.json" "${REF[@]}" || echo "warning: bench_model.py failed; its figures are missing" >&2
 fi
 
 echo "== 3/4 docs/EVALUATION.md" >&2
