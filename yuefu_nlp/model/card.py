@@ -202,6 +202,9 @@ def render_model_card(config: dict, m: dict) -> str:
         "recipient a third party?); the model learns surface cues only.",
         "- COLD is Zhihu/Weibo group-directed offensive speech, not collector-to-debtor abuse; it helps the insult output "
         "with vocabulary, and pulls it towards COLD's notion of offensive.",
+        f"- Thresholds are tuned on {m['train']['data']['dev_rows']} dev rows, so they are noisy and some sit far from "
+        "0.5 (see Training): the probabilities are scores to rank by, not calibrated likelihoods, and a retrain can "
+        "move a label's threshold a long way.",
         "- Texts longer than the window are scored per window; context across windows (a threat set up in one turn and "
         "made in another) can be missed.",
         "- Dynamic int8 quantization scales activations per batch, so a message's probabilities move slightly with "
