@@ -51,7 +51,7 @@ class OptimConfig:
     head_lr: float = 1e-3
     weight_decay: float = 0.01
     warmup_ratio: float = 0.06
-    patience: int = 2  # epochs without dev macro-F1 gain before stopping
+    patience: int = 2  # epochs without a dev macro-F1 gain that are tolerated; one more stops training
     max_steps: int | None = None  # hard cap on optimizer steps (tiny runs)
     cache_batch_size: int = 64
     eval_batch_size: int = 64
