@@ -179,3 +179,57 @@ def test_smoothquant_keeps_outputs_and_quantizes_everything(tiny, tmp_path):
         torch.testing.assert_close(smoothed(ids, mask), model(ids, mask), atol=1e-4, rtol=0)
     q = quantize_int8(export_onnx(smoothed, tmp_path / "smoothed.onnx"), tmp_path / "int8.onnx", fp32_ffn_output_layers=())
     assert q.int8_bytes < 0.35 * q.fp32_bytes  # every MatMul int8: about a quarter of the fp32 file
+
+
+def test_distillation_mixes_teacher_probabilities_into_our_rows_only(tiny):
+    from yuefu_nlp.model.distill import distilled, teacher_probs
+    from yuefu_nlp.model.train_data import load_training_data
+
+    teacher = tiny[0].out_dir
+    train = load_training_data(load_config(TINY).data, seed=7).train
+    out = distilled(train, teacher, weight=0.25)
+    cold = np.asarray([s == "external:cold" for s in train.sources])
+    assert cold.any() and (~cold).any()
+    np.testing.assert_array_equal(out.y[cold], train.y[cold])  # COLD keeps its hard labels
+    probs = teacher_probs(teacher, [t for t, c in zip(train.texts, cold) if not c])
+    np.testing.assert_allclose(out.y[~cold], 0.75 * train.y[~cold] + 0.25 * probs, atol=1e-6)
+    assert not np.array_equal(out.y[~cold], train.y[~cold])  # the teacher really moved the targets
+    assert out.texts == train.texts and np.array_equal(out.mask, train.mask)
+
+
+def test_distillation_names_a_missing_teacher_and_a_bad_weight(tiny, tmp_path):
+    from yuefu_nlp.model.distill import TeacherError, distilled
+    from yuefu_nlp.model.train_data import load_training_data
+
+    train = load_training_data(load_config(TINY).data, seed=7).train
+    with pytest.raises(TeacherError, match=r"nothing_here.*full12\.yaml"):
+        distilled(train, tmp_path / "nothing_here", weight=0.5)
+    with pytest.raises(ValueError, match=r"distill\.weight"):
+        distilled(train, tiny[0].out_dir, weight=1.5)
+
+
+def test_training_with_a_teacher_records_it(tiny, tmp_path):
+    from yuefu_nlp.model.train import train
+
+    cfg = load_config(TINY, {"out_dir": str(tmp_path / "student"), "optim.max_steps": 2,
+                             "distill.teacher": str(tiny[0].out_dir), "distill.weight": 0.5})
+    report = train(cfg, progress=False)
+    assert report.data_summary["distill"]["teacher"] == str(tiny[0].out_dir)
+    meta = json.loads((report.out_dir / "checkpoint.json").read_text(encoding="utf-8"))
+    assert meta["config"]["distill"] == {"teacher": str(tiny[0].out_dir), "weight": 0.5}
+
+
+def test_compare_checkpoints_reads_dev_and_cold_dev_only(tiny, tmp_path):
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("compare_checkpoints", REPO_ROOT / "scripts" / "compare_checkpoints.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    out = tmp_path / "compare.json"
+    dev = REPO_ROOT / "tests" / "fixtures" / "model_tiny" / "dev.jsonl"
+    args = [str(tiny[0].out_dir), str(tmp_path / "missing"), "--dev", str(dev), "--cold-rows", "16", "--n-boot", "20"]
+    assert mod.main([*args, "--json", str(out)]) == 0
+    (row,) = json.loads(out.read_text(encoding="utf-8"))
+    assert row["checkpoint"] == str(tiny[0].out_dir) and row["layers"] == 2
+    assert 0.0 <= row["dev_macro_f1"] <= 1.0 and 0.0 <= row["cold_dev_macro_f1"] <= 1.0
+    assert mod.main([str(tmp_path / "missing"), "--dev", str(dev)]) == 2  # nothing to compare: a clear exit code

@@ -101,6 +101,13 @@ def render_model_card(config: dict, m: dict) -> str:
         f"occur in dev/test are dropped ({data.get('train_dropped_duplicates_or_held_out_texts', 0)} rows, duplicates "
         f"included; synthetic dropped: {data.get('synthetic_dropped_for_leaks_or_duplicates', 0)}).",
     ]
+    if data.get("distill"):
+        d = data["distill"]
+        out.append(
+            f"- Distillation: our own rows (not COLD) trained towards {1 - d['weight']:g} x label + {d['weight']:g} x "
+            f"the probability of the teacher checkpoint `{d['teacher']}` on the same text (yuefu_nlp/model/distill.py); "
+            "COLD rows keep their hard insult labels."
+        )
     if data.get("missing"):
         out.append(f"- **Missing at training time** (trained without them): {', '.join(data['missing'])}.")
     history = " · ".join(f"e{h['epoch']}: dev F1 {h['dev_macro_f1']:.3f}" for h in tr["history"])

@@ -7,6 +7,7 @@ read here (test texts only feed the vocabulary trim). A GPU is used when torch s
 """
 from __future__ import annotations
 
+import dataclasses
 import logging
 import math
 import random
@@ -22,6 +23,7 @@ from tqdm.auto import tqdm
 from ..types import LABELS
 from .cache import ensure_base_model
 from .classifier import LabelClassifier, save_classifier
+from .distill import distilled
 from .encoding import TextEncoder, length_sorted_batches
 from .metrics import decisions, f1_scores, label_report, tune_thresholds
 from .train_config import TrainConfig, resolve
@@ -166,6 +168,12 @@ def train(cfg: TrainConfig, progress: bool = True) -> TrainReport:
     data = load_training_data(cfg.data, cfg.seed)
     if not len(data.train) or not len(data.dev):
         raise ValueError(f"need train and dev rows, got {len(data.train)} and {len(data.dev)}")
+    if cfg.distill.teacher:
+        t_teacher = time.perf_counter()
+        train_rows = distilled(data.train, resolve(cfg.distill.teacher), cfg.distill.weight, cfg.optim.eval_batch_size, device)
+        data = dataclasses.replace(data, train=train_rows)
+        data.summary["distill"] = {"teacher": cfg.distill.teacher, "weight": cfg.distill.weight,
+                                   "teacher_seconds": round(time.perf_counter() - t_teacher, 1)}
     log.info("data: %s", data.summary)
     model, trim = build_model(data.vocab_texts, out_dir, cfg.model.num_layers, cfg.model.dropout)
     k = min(cfg.model.freeze_layers, model.n_layers)

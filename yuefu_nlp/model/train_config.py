@@ -14,7 +14,7 @@ import yaml
 
 from .paths import REPO_ROOT
 
-__all__ = ["DataConfig", "ExportConfig", "ModelConfig", "OptimConfig", "TrainConfig", "load_config", "resolve"]
+__all__ = ["DataConfig", "DistillConfig", "ExportConfig", "ModelConfig", "OptimConfig", "TrainConfig", "load_config", "resolve"]
 
 
 @dataclass(frozen=True)
@@ -71,6 +71,17 @@ class ExportConfig:
 
 
 @dataclass(frozen=True)
+class DistillConfig:
+    """Optional distillation (distill.py): our rows train towards (1 - weight) * label + weight * teacher probability.
+
+    `teacher` is a checkpoint folder (relative to the repository root), e.g. runs/full12; None = no distillation.
+    """
+
+    teacher: str | None = None
+    weight: float = 0.5
+
+
+@dataclass(frozen=True)
 class TrainConfig:
     name: str = "default"
     seed: int = 13
@@ -79,6 +90,7 @@ class TrainConfig:
     model: ModelConfig = field(default_factory=ModelConfig)
     optim: OptimConfig = field(default_factory=OptimConfig)
     export: ExportConfig = field(default_factory=ExportConfig)
+    distill: DistillConfig = field(default_factory=DistillConfig)
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
@@ -93,7 +105,8 @@ def _build(cls: type, raw: dict[str, Any], where: str) -> Any:
         raise ValueError(f"{where}: unknown key(s) {unknown}; allowed: {sorted(fields)}")
     kwargs: dict[str, Any] = {}
     for name, value in raw.items():
-        sub = {"data": DataConfig, "model": ModelConfig, "optim": OptimConfig, "export": ExportConfig}.get(name) if cls is TrainConfig else None
+        sub = {"data": DataConfig, "model": ModelConfig, "optim": OptimConfig, "export": ExportConfig,
+               "distill": DistillConfig}.get(name) if cls is TrainConfig else None
         if sub is not None:
             kwargs[name] = _build(sub, value or {}, f"{where}.{name}")
         elif isinstance(value, list):

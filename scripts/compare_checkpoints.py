@@ -1,0 +1,112 @@
+#!/usr/bin/env python
+"""Choose between training checkpoints on data none of them tuned on the test split: our dev split and COLD dev.
+
+Reads no test labels, so the choice of the shipped checkpoint stays honest; the test split is scored once, by
+`scripts/export_onnx.py`, after the choice. Scores in torch fp32 (the checkpoint itself, before quantization), every
+window of a long text, at each checkpoint's own dev-tuned thresholds.
+
+    python scripts/compare_checkpoints.py runs/default runs/cold15 runs/distill
+    python scripts/compare_checkpoints.py runs/* --json runs/compare.json
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))  # run from a checkout without installing
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+
+class TorchScorer:
+    """The `predict_array` interface of OnnxScorer, on a torch checkpoint (for model_probs)."""
+
+    def __init__(self, ckpt: Path) -> None:
+        from yuefu_nlp.model.classifier import load_classifier
+        from yuefu_nlp.model.encoding import TextEncoder
+
+        self.model, self.meta = load_classifier(ckpt)
+        self.model.eval()
+        self.labels = tuple(self.meta["labels"])
+        self.thresholds = self.meta["thresholds"]
+        self.encoder = TextEncoder.from_file(ckpt / "tokenizer.json", self.meta["max_length"], self.meta["window_overlap"])
+
+    def predict_array(self, texts: list[str], batch_size: int | None = None) -> np.ndarray:
+        import torch
+
+        from yuefu_nlp.model.encoding import length_sorted_batches, pad_batch
+
+        owners = [i for i, ws in enumerate(self.encoder.windows(texts)) for _ in ws]
+        seqs = [w for ws in self.encoder.windows(texts) for w in ws]
+        probs = np.zeros((len(seqs), len(self.labels)), dtype=np.float32)
+        with torch.inference_mode():
+            for idx in length_sorted_batches([len(s) for s in seqs], batch_size or 64):
+                ids, mask = pad_batch([seqs[i] for i in idx], self.encoder.pad_id)
+                probs[idx] = torch.sigmoid(self.model(torch.from_numpy(ids), torch.from_numpy(mask))).numpy()
+        out = np.zeros((len(texts), len(self.labels)), dtype=np.float32)
+        np.maximum.at(out, np.asarray(owners), probs)
+        return out
+
+
+def compare(ckpt: Path, dev_rows, cold_dev: list[tuple[str, int]], n_boot: int) -> dict:
+    from yuefu_nlp.model.evaluate import binary_summary, model_probs, multilabel_summary
+    from yuefu_nlp.model.metrics import decisions
+    from yuefu_nlp.types import LABELS
+
+    scorer = TorchScorer(ckpt)
+    th = [scorer.thresholds[label] for label in LABELS]
+    y_dev = np.asarray([[label in r.labels for label in LABELS] for r in dev_rows], dtype=bool)
+    dev = multilabel_summary(y_dev, decisions(model_probs(scorer, [r.text for r in dev_rows]), th), n_boot=n_boot)
+    insult = model_probs(scorer, [t for t, _ in cold_dev])[:, LABELS.index("insult")]
+    cold = binary_summary(np.asarray([y for _, y in cold_dev], dtype=bool), insult >= scorer.thresholds["insult"], n_boot)
+    return {
+        "checkpoint": str(ckpt), "layers": scorer.model.n_layers, "best_epoch": scorer.meta["best_epoch"],
+        "dev_macro_f1": dev["macro_f1"], "dev_macro_f1_ci95": dev["macro_f1_ci95"],
+        "dev_compliant_fpr": dev["compliant_fpr"], "cold_dev_macro_f1": cold["macro_f1"],
+        "cold_dev_macro_f1_ci95": cold["macro_f1_ci95"], "distill": scorer.meta["config"].get("distill"),
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    from tqdm.auto import tqdm
+
+    from yuefu_nlp.corpus.schema import load_rows
+    from yuefu_nlp.model.train_data import read_cold
+
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("checkpoints", nargs="+", type=Path)
+    p.add_argument("--dev", type=Path, default=ROOT / "data" / "splits" / "dev.jsonl")
+    p.add_argument("--cold-dir", type=Path, default=ROOT / "data" / "external" / "cold")
+    p.add_argument("--cold-rows", type=int, default=None, help="score only the first N COLD dev rows (smoke tests)")
+    p.add_argument("--n-boot", type=int, default=1000)
+    p.add_argument("--json", type=Path, default=None)
+    args = p.parse_args(argv)
+
+    ckpts = [c for c in args.checkpoints if (c / "checkpoint.json").is_file()]
+    for c in sorted(set(args.checkpoints) - set(ckpts)):
+        print(f"skipping {c}: no checkpoint.json", file=sys.stderr)
+    if not ckpts:
+        print("no checkpoints to compare: train one with scripts/train.py", file=sys.stderr)
+        return 2
+    dev_rows, cold_dev = load_rows([args.dev]), read_cold(args.cold_dir, "dev")[: args.cold_rows]
+    rows = [compare(c, dev_rows, cold_dev, args.n_boot) for c in tqdm(ckpts, desc="checkpoints")]
+    print(f"dev: {args.dev.name} ({len(dev_rows)} rows); COLD dev: {len(cold_dev)} rows; torch fp32, dev-tuned thresholds")
+    print("| checkpoint | layers | dev macro-F1 [95% CI] | dev compliant FPR | COLD dev macro-F1 [95% CI] |")
+    print("|---|---|---|---|---|")
+    for r in rows:
+        lo, hi = r["dev_macro_f1_ci95"]
+        clo, chi = r["cold_dev_macro_f1_ci95"]
+        print(f"| {r['checkpoint']} | {r['layers']} | {r['dev_macro_f1']:.4f} [{lo:.3f}, {hi:.3f}] | "
+              f"{r['dev_compliant_fpr']:.3f} | {r['cold_dev_macro_f1']:.4f} [{clo:.3f}, {chi:.3f}] |")
+    if args.json:
+        args.json.write_text(json.dumps(rows, indent=2, ensure_ascii=False), encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

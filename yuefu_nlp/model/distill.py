@@ -1,0 +1,67 @@
+"""Knowledge distillation from a larger trained checkpoint (e.g. the 12-layer model into the 6-layer one).
+
+Why soft targets and nothing more: for a sigmoid output, binary cross-entropy is linear in its target, so
+`(1 - w) * BCE(y) + w * BCE(p_teacher)` equals `BCE((1 - w) * y + w * p_teacher)`. Distillation is therefore a change
+of training targets, and the training loop stays as it is. Only rows from our own corpus are distilled: on COLD rows
+the teacher saw far less COLD data than the student does, so their hard insult labels are kept.
+"""
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+import torch
+
+from ..types import LABELS
+from .classifier import load_classifier
+from .encoding import TextEncoder, length_sorted_batches, pad_batch
+from .train_data import LabelledTexts
+
+__all__ = ["TeacherError", "teacher_probs", "distilled"]
+
+NOT_DISTILLED = ("external:cold",)
+
+
+class TeacherError(FileNotFoundError):
+    """The configured teacher checkpoint is missing."""
+
+
+@torch.no_grad()
+def teacher_probs(
+    ckpt_dir: str | Path, texts: Sequence[str], batch_size: int = 64, device: torch.device | None = None
+) -> np.ndarray:
+    """The teacher's probabilities [len(texts), labels] on the first window of each text, as the student trains."""
+    ckpt = Path(ckpt_dir)
+    if not (ckpt / "checkpoint.json").is_file():
+        raise TeacherError(
+            f"distillation teacher {ckpt} is not a checkpoint (no checkpoint.json). Train it first, e.g. "
+            f"`python scripts/train.py --config scripts/configs/full12.yaml`, or set distill.teacher: null"
+        )
+    model, meta = load_classifier(ckpt)
+    if tuple(meta["labels"]) != LABELS:
+        raise ValueError(f"teacher {ckpt} has labels {meta['labels']}, the student {list(LABELS)}")
+    device = device or torch.device("cpu")
+    model.to(device).eval()
+    enc = TextEncoder.from_file(ckpt / "tokenizer.json", meta["max_length"], meta["window_overlap"])
+    seqs = enc.first_windows(texts)
+    out = np.zeros((len(texts), len(LABELS)), dtype=np.float32)
+    for idx in length_sorted_batches([len(s) for s in seqs], batch_size):
+        ids, mask = pad_batch([seqs[i] for i in idx], enc.pad_id)
+        logits = model(torch.from_numpy(ids).to(device), torch.from_numpy(mask).to(device))
+        out[idx] = torch.sigmoid(logits).float().cpu().numpy()
+    return out
+
+
+def distilled(
+    train: LabelledTexts, teacher: str | Path, weight: float, batch_size: int = 64, device: torch.device | None = None
+) -> LabelledTexts:
+    """`train` with targets (1 - weight) * y + weight * teacher probability on every row not from NOT_DISTILLED."""
+    if not 0.0 <= weight <= 1.0:
+        raise ValueError(f"distill.weight must lie in [0, 1], got {weight}")
+    rows = np.flatnonzero([s not in NOT_DISTILLED for s in train.sources])
+    probs = teacher_probs(teacher, [train.texts[i] for i in rows], batch_size, device)
+    y = train.y.copy()
+    y[rows] = (1.0 - weight) * y[rows] + weight * probs
+    return dataclasses.replace(train, y=y.astype(np.float32))
