@@ -41,8 +41,9 @@ class TorchScorer:
 
         from yuefu_nlp.model.encoding import length_sorted_batches, pad_batch
 
-        owners = [i for i, ws in enumerate(self.encoder.windows(texts)) for _ in ws]
-        seqs = [w for ws in self.encoder.windows(texts) for w in ws]
+        windows = self.encoder.windows(texts)
+        owners = [i for i, ws in enumerate(windows) for _ in ws]
+        seqs = [w for ws in windows for w in ws]
         probs = np.zeros((len(seqs), len(self.labels)), dtype=np.float32)
         with torch.inference_mode():
             for idx in length_sorted_batches([len(s) for s in seqs], batch_size or 64):
