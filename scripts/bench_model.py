@@ -108,6 +108,50 @@ def run_one(
             "all_msgs_per_s": rates, "load_s": load_s, "peak_rss_mb": _peak_mb()}
 
 
+MATMUL_OPS = ("DynamicQuantizeMatMul", "MatMulIntegerToFloat", "MatMulInteger", "FusedMatMul", "MatMul", "Gemm")
+
+
+def run_profile(texts: list[str], model_dir: Path, model_file: str, batch: int = 32) -> dict:
+    """Child process: onnxruntime's own profile of one pass at `batch`: the share of kernel time per op type.
+
+    Why: int8 speeds up the MatMuls only; the share left in other ops (transposes, softmax, layer norm, GELU) bounds
+    what quantization can gain over fp32 in any runtime.
+    """
+    import collections
+
+    import onnxruntime as ort
+
+    from yuefu_nlp.model.encoding import pad_batch
+    from yuefu_nlp.model.inputs import model_text
+    from yuefu_nlp.model.onnx_scorer import OnnxScorer, available_cores
+    from yuefu_nlp.normalize import Normalizer
+
+    scorer = OnnxScorer.load(model_dir)
+    norm = Normalizer()
+    seqs = scorer.encoder.first_windows([model_text(t, norm) for t in texts])
+    opts = ort.SessionOptions()
+    opts.intra_op_num_threads, opts.inter_op_num_threads = available_cores(), 1
+    opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+    opts.enable_profiling = True
+    opts.profile_file_prefix = str(Path(tempfile.gettempdir()) / "yuefu-ort-profile")
+    opts.log_severity_level = 3
+    path = model_file if Path(model_file).is_absolute() else str(model_dir / model_file)
+    session = ort.InferenceSession(path, opts, providers=["CPUExecutionProvider"])
+    for i in range(0, len(seqs), batch):
+        ids, mask = pad_batch(seqs[i : i + batch], scorer.encoder.pad_id)
+        session.run(["probs"], {"input_ids": ids, "attention_mask": mask})
+    trace = Path(session.end_profiling())
+    per_op: collections.Counter = collections.Counter()
+    for event in json.loads(trace.read_text(encoding="utf-8")):
+        if event.get("cat") == "Node" and event.get("name", "").endswith("_kernel_time"):
+            per_op[event["args"]["op_name"]] += event["dur"]
+    trace.unlink()
+    total = sum(per_op.values()) or 1
+    shares = {op: us / total for op, us in per_op.most_common()}
+    return {"model": Path(path).name, "batch": batch, "messages": len(seqs), "op_time_share": shares,
+            "matmul_share": sum(v for op, v in shares.items() if op in MATMUL_OPS)}
+
+
 def run_score_path(texts: list[str], model_dir: Path, repeats: int) -> dict:
     """Child process: `yuefu score` on a CSV of `texts` (fused backend: rules + int8 model)."""
     import csv
@@ -156,12 +200,17 @@ def main(argv: list[str] | None = None) -> int:
                    help="also time torch fp32 of this checkpoint at batch 32 (context: e.g. a larger predecessor)")
     p.add_argument("--child", nargs=5, metavar=("BACKEND", "BATCH", "TEXTS", "CKPT", "FP32"), help=argparse.SUPPRESS)
     p.add_argument("--child-score", nargs=1, metavar="TEXTS", help=argparse.SUPPRESS)
+    p.add_argument("--child-profile", nargs=2, metavar=("TEXTS", "MODEL_FILE"), help=argparse.SUPPRESS)
     args = p.parse_args(argv)
 
     if args.child:
         backend, batch, texts_file, ckpt, fp32 = args.child
         texts = json.loads(Path(texts_file).read_text(encoding="utf-8"))
         print(json.dumps(run_one(backend, int(batch), texts, args.model_dir, Path(ckpt), Path(fp32), args.repeats)))
+        return 0
+    if args.child_profile:
+        texts = json.loads(Path(args.child_profile[0]).read_text(encoding="utf-8"))
+        print(json.dumps(run_profile(texts, args.model_dir, args.child_profile[1])))
         return 0
     if args.child_score:
         texts = json.loads(Path(args.child_score[0]).read_text(encoding="utf-8"))
@@ -200,6 +249,8 @@ def main(argv: list[str] | None = None) -> int:
             reference["backend"] = f"torch-fp32 reference ({args.reference.name})"
             rows.append(reference)
             print(f"  {reference['backend']} batch 32: {reference['msgs_per_s']:8.1f} msg/s", file=sys.stderr)
+        profiles = [_child(["--model-dir", str(args.model_dir), "--child-profile", str(texts_file), model_file])
+                    for model_file in ("model.onnx", str(fp32))]
         score_file = Path(tmp) / "score_texts.json"
         score_file.write_text(json.dumps(score_texts, ensure_ascii=False), encoding="utf-8")
         rows.append(_child(["--model-dir", str(args.model_dir), "--repeats", str(args.repeats),
@@ -215,6 +266,7 @@ def main(argv: list[str] | None = None) -> int:
         "messages": {"n": len(texts), "distinct": len(set(texts)), "mean_chars": sum(map(len, texts)) / len(texts),
                      "score_path_n": len(score_texts), "score_path_distinct": len(set(score_texts))},
         "results": rows,
+        "op_profiles_at_batch_32": {"onnx-int8": profiles[0], "onnx-fp32": profiles[1]},
         "int8_vs_torch_fp32_speedup_at_batch_32": speedup,
         **({"int8_vs_reference_torch_fp32_speedup_at_batch_32":
             by[("onnx-int8", 32)]["msgs_per_s"] / reference["msgs_per_s"], "reference_checkpoint": str(args.reference)}
@@ -230,6 +282,9 @@ def main(argv: list[str] | None = None) -> int:
     if reference is not None:
         print(f"ONNX int8 vs torch fp32 of the reference {args.reference.name} at batch 32: "
               f"{report['int8_vs_reference_torch_fp32_speedup_at_batch_32']:.2f}x (context, not the target)")
+    for name, prof in report["op_profiles_at_batch_32"].items():
+        top = ", ".join(f"{op} {share:.0%}" for op, share in list(prof["op_time_share"].items())[:5])
+        print(f"{name} kernel time in MatMul ops: {prof['matmul_share']:.0%} (top: {top})")
     print(f"yuefu score (rules + int8): {score['msgs_per_s']:.1f} messages/s (target >= 300); "
           f"torch imported: {score['torch_imported']}")
     args.json.parent.mkdir(parents=True, exist_ok=True)

@@ -294,3 +294,15 @@ def test_notebooks_execute_on_a_small_subset(tmp_path):
         assert not [o for o in outputs if o.output_type == "error"]
         assert any("image/png" in o.get("data", {}) for o in outputs) or p.name == "03_error_analysis.ipynb"
     assert time.perf_counter() - t0 < 120
+
+
+def test_bench_table_renders_record_lists_as_tables():
+    from yuefu_nlp.evaluation.speed import bench_table
+
+    md = bench_table({"machine": {"cores": 2}, "speedup": 3.10596,
+                      "results": [{"backend": "onnx-int8", "batch": 32, "msgs_per_s": 379.61},
+                                  {"backend": "torch-fp32", "batch": 32, "msgs_per_s": 122.2, "extra": True}]})
+    assert "| machine.cores | 2 |" in md and "| speedup | 3.106 |" in md
+    assert "| backend | batch | msgs_per_s | extra |" in md
+    assert "| onnx-int8 | 32 | 379.6 |  |" in md and "| torch-fp32 | 32 | 122.2 | True |" in md
+    assert "results |" not in md.split("**results**")[0]  # the list is not dumped into the key/value table

@@ -69,16 +69,33 @@ def speed_table(records: Sequence[dict[str, Any]]) -> str:
     return "\n".join(lines)
 
 
+def _cell(value: Any) -> str:
+    if isinstance(value, float):
+        return f"{value:.4g}"
+    if isinstance(value, (list, tuple)):
+        return ", ".join(_cell(v) for v in value)
+    return str(value)
+
+
 def bench_table(figures: dict[str, Any]) -> str:
-    """Markdown key/value table of a benchmark script's JSON (nested dicts flattened with '.')."""
+    """Markdown of a benchmark script's JSON: a key/value table (nested dicts flattened with '.'), then each list of
+    records (e.g. `results`) as its own table with one row per record."""
     flat: dict[str, Any] = {}
+    record_lists: dict[str, list[dict[str, Any]]] = {}
 
     def walk(prefix: str, value: Any) -> None:
         if isinstance(value, dict):
             for k, v in value.items():
                 walk(f"{prefix}.{k}" if prefix else str(k), v)
+        elif isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
+            record_lists[prefix] = value
         else:
             flat[prefix] = value
 
     walk("", figures)
-    return "\n".join(["| figure | value |", "|---|---|"] + [f"| {k} | {v} |" for k, v in flat.items()])
+    parts = ["\n".join(["| figure | value |", "|---|---|"] + [f"| {k} | {_cell(v)} |" for k, v in flat.items()])]
+    for name, records in record_lists.items():
+        cols = list(dict.fromkeys(k for r in records for k in r))
+        rows = ["| " + " | ".join(_cell(r.get(c, "")) for c in cols) + " |" for r in records]
+        parts.append("\n".join([f"**{name}**", "", "| " + " | ".join(cols) + " |", "|" + "---|" * len(cols), *rows]))
+    return "\n\n".join(parts)
