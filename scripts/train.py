@@ -33,6 +33,7 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     logging.getLogger("yuefu_nlp").setLevel(logging.INFO)  # onnxruntime's quantizer logs every tensor at INFO
 
+    from yuefu_nlp.model.distill import TeacherError
     from yuefu_nlp.model.train import train
     from yuefu_nlp.model.train_config import load_config
 
@@ -43,7 +44,11 @@ def main(argv: list[str] | None = None) -> int:
             p.error(f"--set needs KEY=VALUE, got {item!r}")
         overrides[key] = yaml.safe_load(value)
     cfg = load_config(args.config, overrides)
-    report = train(cfg, progress=not args.quiet)
+    try:
+        report = train(cfg, progress=not args.quiet)
+    except TeacherError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
     print(f"checkpoint: {report.out_dir}")
     print(f"best epoch {report.best_epoch} after {report.steps} steps, {report.seconds / 60:.1f} min")
     print(f"dev macro-F1 {report.dev_macro_f1:.4f}; thresholds {json.dumps(report.thresholds)}")

@@ -233,3 +233,13 @@ def test_compare_checkpoints_reads_dev_and_cold_dev_only(tiny, tmp_path):
     assert row["checkpoint"] == str(tiny[0].out_dir) and row["layers"] == 2
     assert 0.0 <= row["dev_macro_f1"] <= 1.0 and 0.0 <= row["cold_dev_macro_f1"] <= 1.0
     assert mod.main([str(tmp_path / "missing"), "--dev", str(dev)]) == 2  # nothing to compare: a clear exit code
+
+
+def test_train_script_reports_a_missing_teacher_and_exits_2(tmp_path):
+    out = subprocess.run(
+        [sys.executable, str(REPO_ROOT / "scripts" / "train.py"), "--config", str(TINY), "--quiet",
+         "--set", f"out_dir={tmp_path / 'ckpt'}", "--set", f"distill.teacher={tmp_path / 'no_teacher'}"],
+        capture_output=True, text=True, cwd=REPO_ROOT,
+    )
+    assert out.returncode == 2
+    assert "no_teacher" in out.stderr and "full12.yaml" in out.stderr and "Traceback" not in out.stderr
