@@ -31,24 +31,16 @@ class TorchScorer:
         from yuefu_nlp.model.encoding import TextEncoder
 
         self.model, self.meta = load_classifier(ckpt)
-        self.model.eval()
         self.labels = tuple(self.meta["labels"])
         self.thresholds = self.meta["thresholds"]
         self.encoder = TextEncoder.from_file(ckpt / "tokenizer.json", self.meta["max_length"], self.meta["window_overlap"])
 
     def predict_array(self, texts: list[str], batch_size: int | None = None) -> np.ndarray:
-        import torch
-
-        from yuefu_nlp.model.encoding import length_sorted_batches, pad_batch
+        from yuefu_nlp.model.classifier import window_probs
 
         windows = self.encoder.windows(texts)
         owners = [i for i, ws in enumerate(windows) for _ in ws]
-        seqs = [w for ws in windows for w in ws]
-        probs = np.zeros((len(seqs), len(self.labels)), dtype=np.float32)
-        with torch.inference_mode():
-            for idx in length_sorted_batches([len(s) for s in seqs], batch_size or 64):
-                ids, mask = pad_batch([seqs[i] for i in idx], self.encoder.pad_id)
-                probs[idx] = torch.sigmoid(self.model(torch.from_numpy(ids), torch.from_numpy(mask))).numpy()
+        probs = window_probs(self.model, [w for ws in windows for w in ws], self.encoder.pad_id, batch_size or 64)
         out = np.zeros((len(texts), len(self.labels)), dtype=np.float32)
         np.maximum.at(out, np.asarray(owners), probs)
         return out

@@ -8,13 +8,16 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
+from typing import Any, Sequence
 
+import numpy as np
 import torch
 from torch import nn
 from transformers import BertConfig, BertModel
 
-__all__ = ["LabelClassifier", "ProbabilityModel", "load_classifier", "save_classifier", "WEIGHTS", "META"]
+from .encoding import length_sorted_batches, pad_batch
+
+__all__ = ["LabelClassifier", "ProbabilityModel", "load_classifier", "save_classifier", "window_probs", "WEIGHTS", "META"]
 
 WEIGHTS = "model.safetensors"
 META = "checkpoint.json"
@@ -69,6 +72,22 @@ class ProbabilityModel(nn.Module):
     def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         logits = self.classifier(input_ids, attention_mask)
         return logits, torch.sigmoid(logits)
+
+
+@torch.no_grad()
+def window_probs(
+    model: LabelClassifier, seqs: Sequence[np.ndarray], pad_id: int, batch_size: int = 64,
+    device: torch.device | None = None,
+) -> np.ndarray:
+    """Sigmoid probabilities [len(seqs), labels] of id windows, in input order (length-sorted, dynamically padded)."""
+    device = device or torch.device("cpu")
+    model.to(device).eval()
+    out = np.zeros((len(seqs), model.head.out_features), dtype=np.float32)
+    for idx in length_sorted_batches([len(s) for s in seqs], batch_size):
+        ids, mask = pad_batch([seqs[i] for i in idx], pad_id)
+        logits = model(torch.from_numpy(ids).to(device), torch.from_numpy(mask).to(device))
+        out[idx] = torch.sigmoid(logits).float().cpu().numpy()
+    return out
 
 
 def save_classifier(model: LabelClassifier, out_dir: str | Path, meta: dict[str, Any]) -> Path:

@@ -15,8 +15,8 @@ import numpy as np
 import torch
 
 from ..types import LABELS
-from .classifier import load_classifier
-from .encoding import TextEncoder, length_sorted_batches, pad_batch
+from .classifier import load_classifier, window_probs
+from .encoding import TextEncoder
 from .train_data import LabelledTexts
 
 __all__ = ["TeacherError", "teacher_probs", "distilled"]
@@ -28,7 +28,6 @@ class TeacherError(FileNotFoundError):
     """The configured teacher checkpoint is missing."""
 
 
-@torch.no_grad()
 def teacher_probs(
     ckpt_dir: str | Path, texts: Sequence[str], batch_size: int = 64, device: torch.device | None = None
 ) -> np.ndarray:
@@ -42,16 +41,8 @@ def teacher_probs(
     model, meta = load_classifier(ckpt)
     if tuple(meta["labels"]) != LABELS:
         raise ValueError(f"teacher {ckpt} has labels {meta['labels']}, the student {list(LABELS)}")
-    device = device or torch.device("cpu")
-    model.to(device).eval()
     enc = TextEncoder.from_file(ckpt / "tokenizer.json", meta["max_length"], meta["window_overlap"])
-    seqs = enc.first_windows(texts)
-    out = np.zeros((len(texts), len(LABELS)), dtype=np.float32)
-    for idx in length_sorted_batches([len(s) for s in seqs], batch_size):
-        ids, mask = pad_batch([seqs[i] for i in idx], enc.pad_id)
-        logits = model(torch.from_numpy(ids).to(device), torch.from_numpy(mask).to(device))
-        out[idx] = torch.sigmoid(logits).float().cpu().numpy()
-    return out
+    return window_probs(model, enc.first_windows(texts), enc.pad_id, batch_size, device)
 
 
 def distilled(
