@@ -56,6 +56,7 @@ def test_training_writes_a_checkpoint(tiny):
     assert 1 <= report.steps <= 6 and report.history
     assert set(report.thresholds) == set(LABELS) and all(0 < t < 1 for t in report.thresholds.values())
     assert meta["data"]["train_by_source"]["external:cold"] == 8  # COLD rows really joined training
+    assert meta["data"]["train_by_source"]["external:swsr"] == 8  # and SWSR rows
     assert not list(report.out_dir.glob("*.pt")) and not list(report.out_dir.glob("*.bin"))  # no pickles
 
 
@@ -188,13 +189,36 @@ def test_distillation_mixes_teacher_probabilities_into_our_rows_only(tiny):
     teacher = tiny[0].out_dir
     train = load_training_data(load_config(TINY).data, seed=7).train
     out = distilled(train, teacher, weight=0.25)
-    cold = np.asarray([s == "external:cold" for s in train.sources])
-    assert cold.any() and (~cold).any()
-    np.testing.assert_array_equal(out.y[cold], train.y[cold])  # COLD keeps its hard labels
+    cold = np.asarray([s in ("external:cold", "external:swsr") for s in train.sources])
+    assert {"external:cold", "external:swsr"} <= set(train.sources) and (~cold).any()
+    np.testing.assert_array_equal(out.y[cold], train.y[cold])  # COLD and SWSR keep their hard labels
     probs = teacher_probs(teacher, [t for t, c in zip(train.texts, cold) if not c])
     np.testing.assert_allclose(out.y[~cold], 0.75 * train.y[~cold] + 0.25 * probs, atol=1e-6)
     assert not np.array_equal(out.y[~cold], train.y[~cold])  # the teacher really moved the targets
     assert out.texts == train.texts and np.array_equal(out.mask, train.mask)
+
+
+def test_swsr_rows_train_the_insult_output_only_with_their_labels():
+    from yuefu_nlp.corpus.external import load_swsr
+    from yuefu_nlp.model.train_data import load_training_data, read_swsr_train
+    from yuefu_nlp.normalize import Normalizer
+    from yuefu_nlp.model.inputs import model_text
+
+    split = load_swsr(REPO_ROOT / "data" / "external")
+    rows = read_swsr_train("data/external")
+    assert len(rows) == len(split["train"]) and sum(y for _, y in rows) == sum(split["train"]["label"])
+    assert not {t for t, _ in rows} & set(split["test"]["text"])  # the seeded split's test rows never train
+
+    cfg = load_config(TINY, {"data.swsr_train_rows": 40, "data.cold_train_rows": 0})
+    train = load_training_data(cfg.data, seed=7).train
+    swsr = np.asarray([s == "external:swsr" for s in train.sources])
+    assert swsr.sum() == 40
+    insult = LABELS.index("insult")
+    assert (train.mask[swsr, insult] == 1).all() and train.mask[swsr].sum() == 40  # insult loss only
+    assert np.allclose(train.weight[swsr], cfg.data.swsr_loss_weight)
+    sexist = {model_text(t, Normalizer()): y for t, y in rows}
+    assert [train.y[i, insult] for i in np.flatnonzero(swsr)] == [sexist[train.texts[i]] for i in np.flatnonzero(swsr)]
+    assert 0 < train.y[swsr, insult].sum() < 40  # both classes present in a 40-row sample
 
 
 def test_distillation_names_a_missing_teacher_and_a_bad_weight(tiny, tmp_path):

@@ -104,6 +104,10 @@ def render_model_card(config: dict, m: dict) -> str:
         f"- COLD (Zhihu/Weibo offensive-language corpus, Apache-2.0): {data['cold_train_rows']:,} train rows "
         f"(a seeded sample where the config caps them) as auxiliary insult data, loss weight {cfg['data']['cold_loss_weight']}, with the loss masked to the insult "
         "output (COLD says nothing about threats, privacy or legal claims).",
+        *([f"- SWSR (Weibo comments on gender topics, MIT): {data['swsr_train_rows']:,} rows of its seeded train split "
+           f"as auxiliary insult data (sexist -> insult), loss weight {cfg['data']['swsr_loss_weight']}, insult output "
+           "only. Its non-sexist rows discuss gender and bias without attacking anyone."]
+          if data.get("swsr_train_rows") else []),
         "- Leak guards: synthetic rows whose template family is in dev/test are dropped; training texts that also "
         f"occur in dev/test are dropped ({data.get('train_dropped_duplicates_or_held_out_texts', 0)} rows, duplicates "
         f"included; synthetic dropped: {data.get('synthetic_dropped_for_leaks_or_duplicates', 0)}).",
@@ -111,9 +115,9 @@ def render_model_card(config: dict, m: dict) -> str:
     if data.get("distill"):
         d = data["distill"]
         out.append(
-            f"- Distillation: our own rows (not COLD) trained towards {1 - d['weight']:g} x label + {d['weight']:g} x "
+            f"- Distillation: our own rows (not COLD or SWSR) trained towards {1 - d['weight']:g} x label + {d['weight']:g} x "
             f"the probability of the teacher checkpoint `{d['teacher']}` on the same text (yuefu_nlp/model/distill.py); "
-            "COLD rows keep their hard insult labels."
+            "COLD and SWSR rows keep their hard insult labels."
         )
     if data.get("missing"):
         out.append(f"- **Missing at training time** (trained without them): {', '.join(data['missing'])}.")

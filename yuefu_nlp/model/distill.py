@@ -2,8 +2,8 @@
 
 Why soft targets and nothing more: for a sigmoid output, binary cross-entropy is linear in its target, so
 `(1 - w) * BCE(y) + w * BCE(p_teacher)` equals `BCE((1 - w) * y + w * p_teacher)`. Distillation is therefore a change
-of training targets, and the training loop stays as it is. Only rows from our own corpus are distilled: on COLD rows
-the teacher saw far less COLD data than the student does, so their hard insult labels are kept.
+of training targets, and the training loop stays as it is. Only rows from our own corpus are distilled: the teacher
+saw far less COLD data than the student does and no SWSR at all, so those rows keep their hard insult labels.
 """
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ from .train_data import LabelledTexts
 
 __all__ = ["TeacherError", "teacher_probs", "distilled"]
 
-NOT_DISTILLED = ("external:cold",)
+NOT_DISTILLED = ("external:cold", "external:swsr")
 
 
 class TeacherError(FileNotFoundError):

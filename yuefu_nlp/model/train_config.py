@@ -31,6 +31,9 @@ class DataConfig:
     cold_train_rows: int = 3000  # COLD train subsample (auxiliary insult data); 0 = none
     cold_test_rows: int | None = None  # COLD test rows scored at export; None = all
     cold_loss_weight: float = 0.5  # COLD rows weigh less than our own rows
+    swsr_root: str = "data/external"  # the folder holding swsr/SexComment.csv.gz
+    swsr_train_rows: int = 0  # SWSR's seeded train split as auxiliary insult data (sexist -> insult); 0 = none
+    swsr_loss_weight: float = 1.0
     max_rows: int | None = None  # cap per split (tiny CI runs only)
 
 

@@ -1,7 +1,9 @@
 """Rows the model trains and is evaluated on, as model texts with label targets and loss masks.
 
-Why loss masks: COLD (Zhihu/Weibo offensive-language data) tells us whether a comment is offensive, which we read as
-`insult`; it says nothing about threats, privacy leaks or legal claims, so a COLD row trains the insult output only.
+Why loss masks: COLD (Zhihu/Weibo offensive-language data) tells us whether a comment is offensive, and SWSR (Weibo
+comments on gender topics) whether one is sexist; we read both as `insult`. They say nothing about threats, privacy
+leaks or legal claims, so their rows train the insult output only. SWSR's non-sexist rows are comments that discuss
+gender and bias without attacking anyone: the negatives COLD's "anti-bias" safe class needs.
 Every text goes through `model_text`, the exact text the scorer sees at run time.
 """
 from __future__ import annotations
@@ -23,7 +25,7 @@ from ..types import LABELS
 from .inputs import model_text
 from .train_config import DataConfig, resolve
 
-__all__ = ["LabelledTexts", "TrainingData", "load_training_data", "read_cold"]
+__all__ = ["LabelledTexts", "TrainingData", "load_training_data", "read_cold", "read_swsr_train"]
 
 log = logging.getLogger(__name__)
 INSULT = LABELS.index("insult")
@@ -79,6 +81,14 @@ def read_cold(cold_dir: str | Path, split: str) -> list[tuple[str, int]]:
         return [(r["TEXT"], int(r["label"])) for r in reader if r.get("TEXT", "").strip()]
 
 
+def read_swsr_train(root: str | Path) -> list[tuple[str, int]]:
+    """(text, sexist 0/1) rows of SWSR's train split: the seeded 80/10/10 split of `corpus.external.load_swsr`."""
+    from ..corpus.external import load_swsr
+
+    train = load_swsr(resolve(root))["train"]
+    return list(zip(train["text"], train["label"]))
+
+
 def _gold(rows, normalizer: Normalizer, source_of=lambda r: r.source) -> LabelledTexts:
     texts, ys, srcs = [], [], []
     for r in rows:
@@ -92,7 +102,7 @@ def _gold(rows, normalizer: Normalizer, source_of=lambda r: r.source) -> Labelle
     return LabelledTexts(tuple(texts), y, np.ones_like(y), np.ones(len(texts), dtype=np.float32), tuple(srcs))
 
 
-def _cold(rows: list[tuple[str, int]], normalizer: Normalizer, weight: float) -> LabelledTexts:
+def _insult_only(rows: list[tuple[str, int]], normalizer: Normalizer, weight: float, source: str) -> LabelledTexts:
     texts = [model_text(t, normalizer) for t, _ in rows]
     keep = [i for i, t in enumerate(texts) if t]
     y = np.zeros((len(keep), len(LABELS)), dtype=np.float32)
@@ -100,7 +110,7 @@ def _cold(rows: list[tuple[str, int]], normalizer: Normalizer, weight: float) ->
     y[:, INSULT] = [rows[i][1] for i in keep]
     mask[:, INSULT] = 1.0
     w = np.full(len(keep), weight, dtype=np.float32)
-    return LabelledTexts(tuple(texts[i] for i in keep), y, mask, w, ("external:cold",) * len(keep))
+    return LabelledTexts(tuple(texts[i] for i in keep), y, mask, w, (source,) * len(keep))
 
 
 def _cap(rows: list, n: int | None, rng: random.Random) -> list:
@@ -142,6 +152,7 @@ def load_training_data(cfg: DataConfig, seed: int, normalizer: Normalizer | None
 
     cold_train = read_cold(cfg.cold_dir, "train") if cfg.cold_train_rows else []
     cold_train = _cap(cold_train, cfg.cold_train_rows, rng)
+    swsr_train = _cap(read_swsr_train(cfg.swsr_root), cfg.swsr_train_rows, rng) if cfg.swsr_train_rows else []
     cold_test = read_cold(cfg.cold_dir, "test")
     cold_test = cold_test[: cfg.cold_test_rows] if cfg.cold_test_rows is not None else cold_test  # export scores these
 
@@ -151,7 +162,10 @@ def load_training_data(cfg: DataConfig, seed: int, normalizer: Normalizer | None
     test_texts = [model_text(r.text, norm) for r in test_rows]
     held_texts = set(dev.texts) | set(test_texts)
 
-    train = LabelledTexts.concat([gold_train, synth, _cold(cold_train, norm, cfg.cold_loss_weight)])
+    train = LabelledTexts.concat([
+        gold_train, synth, _insult_only(cold_train, norm, cfg.cold_loss_weight, "external:cold"),
+        _insult_only(swsr_train, norm, cfg.swsr_loss_weight, "external:swsr"),
+    ])
     keep, seen = [], set()
     for i, t in enumerate(train.texts):
         if t in held_texts or t in seen:
@@ -174,6 +188,7 @@ def load_training_data(cfg: DataConfig, seed: int, normalizer: Normalizer | None
         "dev_label_counts": {label: int(dev.y[:, j].sum()) for j, label in enumerate(LABELS)},
         "test_rows_vocab_only": len(test_texts),
         "cold_train_rows": len(cold_train),
+        "swsr_train_rows": len(swsr_train),
         "cold_test_rows_vocab_only": len(cold_test),
         "vocab_texts": len(vocab_texts),
     })
