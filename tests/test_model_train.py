@@ -73,6 +73,16 @@ def test_fp32_onnx_matches_torch(tiny):
     assert diff["logits"] <= FP32_TOLERANCE and diff["probs"] <= FP32_TOLERANCE
 
 
+def test_export_scores_swsr_test_when_swsr_trained(tiny):
+    from yuefu_nlp.model.train_data import read_swsr_split
+
+    swsr = tiny[3]["swsr_test"]  # tiny.yaml trains on 8 SWSR rows
+    assert swsr["rows"] == len(read_swsr_split("data/external", "test")) > 800
+    assert 0.0 <= swsr["at_dev_threshold"]["macro_f1"] <= 1.0 and swsr["at_0.5"]["threshold"] == 0.5
+    card = (tiny[1] / "MODEL_CARD.md").read_text(encoding="utf-8")
+    assert f"SWSR test (sexist vs not, {swsr['rows']:,} rows" in card
+
+
 def test_export_follows_the_run_config(tiny):
     # tiny.yaml's export section keeps only layer 0's FFN down-projection in fp32
     assert tiny[3]["quantization"]["fp32_ffn_output_layers"] == [0]
@@ -200,12 +210,12 @@ def test_distillation_mixes_teacher_probabilities_into_our_rows_only(tiny):
 
 def test_swsr_rows_train_the_insult_output_only_with_their_labels():
     from yuefu_nlp.corpus.external import load_swsr
-    from yuefu_nlp.model.train_data import load_training_data, read_swsr_train
+    from yuefu_nlp.model.train_data import load_training_data, read_swsr_split
     from yuefu_nlp.normalize import Normalizer
     from yuefu_nlp.model.inputs import model_text
 
     split = load_swsr(REPO_ROOT / "data" / "external")
-    rows = read_swsr_train("data/external")
+    rows = read_swsr_split("data/external", "train")
     assert len(rows) == len(split["train"]) and sum(y for _, y in rows) == sum(split["train"]["label"])
     assert not {t for t, _ in rows} & set(split["test"]["text"])  # the seeded split's test rows never train
 

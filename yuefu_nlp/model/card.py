@@ -181,6 +181,10 @@ def render_model_card(config: dict, m: dict) -> str:
             f"insult threshold {cold['at_dev_threshold']['threshold']:.3f} (accuracy {cold['at_dev_threshold']['accuracy']:.3f}); "
             f"{_ci(cold['at_0.5']['macro_f1'], cold['at_0.5']['macro_f1_ci95'])} at 0.5. The COLD authors' "
             "roberta-base-cold reports 82.39 macro-F1.",
+            *([f"", f"SWSR test (sexist vs not, {m['swsr_test']['rows']:,} rows of the seeded split, never trained on; "
+               f"insult output): macro-F1 {_ci(m['swsr_test']['at_dev_threshold']['macro_f1'], m['swsr_test']['at_dev_threshold']['macro_f1_ci95'])} "
+               f"at the dev-tuned threshold, {_ci(m['swsr_test']['at_0.5']['macro_f1'], m['swsr_test']['at_0.5']['macro_f1_ci95'])} at 0.5."]
+              if "swsr_test" in m else []),
             "",
             "### Targets",
             "| target | value | status |",

@@ -16,7 +16,7 @@ from ..evaluation.metrics import compute_metrics
 from .inputs import model_text
 from .metrics import decisions
 
-__all__ = ["model_probs", "multilabel_summary", "binary_summary", "analyzer_labels", "evaluate_systems", "cold_summary"]
+__all__ = ["model_probs", "multilabel_summary", "binary_summary", "analyzer_labels", "evaluate_systems", "insult_summary"]
 
 
 def model_probs(
@@ -86,8 +86,9 @@ def evaluate_systems(
     }
 
 
-def cold_summary(scorer, rows: Sequence[tuple[str, int]], n_boot: int = 1000) -> dict:
-    """COLD test, offensive vs safe, read from the insult output (at its dev-tuned threshold and at 0.5)."""
+def insult_summary(scorer, rows: Sequence[tuple[str, int]], n_boot: int = 1000) -> dict:
+    """A binary corpus (COLD offensive vs safe, SWSR sexist vs not) read from the insult output, at the dev-tuned
+    insult threshold and at 0.5."""
     probs = model_probs(scorer, [t for t, _ in rows])[:, list(scorer.labels).index("insult")]
     y = np.asarray([lab for _, lab in rows], dtype=bool)
     out: dict = {"rows": int(len(rows))}

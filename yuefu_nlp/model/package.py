@@ -23,7 +23,7 @@ from ..types import LABELS
 from .card import render_model_card
 from .classifier import load_classifier
 from .encoding import TextEncoder
-from .evaluate import cold_summary, evaluate_systems, model_probs
+from .evaluate import evaluate_systems, insult_summary, model_probs
 from .export import FP32_FFN_OUTPUT_LAYERS, FP32_TOLERANCE, MIN_INT8_AGREEMENT, OPSET, export_onnx
 from .export import label_agreement, quantize_int8
 from .export import torch_onnx_max_diff, write_model_files
@@ -31,7 +31,7 @@ from .inputs import model_text
 from .manifest import write_manifest
 from .smooth import smooth_ffn_outputs
 from .train_config import DataConfig, resolve
-from .train_data import read_cold
+from .train_data import read_cold, read_swsr_split
 
 __all__ = ["package_checkpoint", "MAX_FOLDER_BYTES", "PackageError"]
 
@@ -179,7 +179,9 @@ def package_checkpoint(
             cold = read_cold(data_cfg.cold_dir, "test")
             if data_cfg.cold_test_rows is not None:
                 cold = cold[: data_cfg.cold_test_rows]
-            metrics["cold_test"] = cold_summary(int8, cold, n_boot)
+            metrics["cold_test"] = insult_summary(int8, cold, n_boot)
+            if data_cfg.swsr_train_rows:  # SWSR trained the insult output: its held-out test split shows what it learnt
+                metrics["swsr_test"] = insult_summary(int8, read_swsr_split(data_cfg.swsr_root, "test"), n_boot)
         metrics["package_seconds"] = round(time.perf_counter() - started, 1)
         (staging / "metrics.json").write_text(json.dumps(metrics, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
         manifest_files = ["model.onnx", "tokenizer.json", "labels.json", "thresholds.json", "config.json", "metrics.json"]

@@ -25,7 +25,7 @@ from ..types import LABELS
 from .inputs import model_text
 from .train_config import DataConfig, resolve
 
-__all__ = ["LabelledTexts", "TrainingData", "load_training_data", "read_cold", "read_swsr_train"]
+__all__ = ["LabelledTexts", "TrainingData", "load_training_data", "read_cold", "read_swsr_split"]
 
 log = logging.getLogger(__name__)
 INSULT = LABELS.index("insult")
@@ -81,12 +81,12 @@ def read_cold(cold_dir: str | Path, split: str) -> list[tuple[str, int]]:
         return [(r["TEXT"], int(r["label"])) for r in reader if r.get("TEXT", "").strip()]
 
 
-def read_swsr_train(root: str | Path) -> list[tuple[str, int]]:
-    """(text, sexist 0/1) rows of SWSR's train split: the seeded 80/10/10 split of `corpus.external.load_swsr`."""
+def read_swsr_split(root: str | Path, split: str) -> list[tuple[str, int]]:
+    """(text, sexist 0/1) rows of one split of SWSR: the seeded 80/10/10 split of `corpus.external.load_swsr`."""
     from ..corpus.external import load_swsr
 
-    train = load_swsr(resolve(root))["train"]
-    return list(zip(train["text"], train["label"]))
+    rows = load_swsr(resolve(root))[split]
+    return list(zip(rows["text"], rows["label"]))
 
 
 def _gold(rows, normalizer: Normalizer, source_of=lambda r: r.source) -> LabelledTexts:
@@ -152,7 +152,7 @@ def load_training_data(cfg: DataConfig, seed: int, normalizer: Normalizer | None
 
     cold_train = read_cold(cfg.cold_dir, "train") if cfg.cold_train_rows else []
     cold_train = _cap(cold_train, cfg.cold_train_rows, rng)
-    swsr_train = _cap(read_swsr_train(cfg.swsr_root), cfg.swsr_train_rows, rng) if cfg.swsr_train_rows else []
+    swsr_train = _cap(read_swsr_split(cfg.swsr_root, "train"), cfg.swsr_train_rows, rng) if cfg.swsr_train_rows else []
     cold_test = read_cold(cfg.cold_dir, "test")
     cold_test = cold_test[: cfg.cold_test_rows] if cfg.cold_test_rows is not None else cold_test  # export scores these
 
