@@ -121,7 +121,7 @@ or tuned on. Not used for training, thresholds or fusion choices.
 | corpus | licence | what it contributes | label mapping |
 |---|---|---|---|
 | COLD (thu-coai) | Apache-2.0 | auxiliary insult signal for training (a seeded subsample of train); the test split is our public benchmark (roberta-base-cold: 82.75 acc / 82.39 macro-F1) | offensive (1) -> `insult`; safe (0) -> not insult; says nothing about the other three labels (loss masked) |
-| SWSR + SexHateLex | MIT | candidate insult terms for the lexicon review; SWSR comments loadable with a seeded split | sexist comment -> insult signal only; not used in training by default |
+| SWSR + SexHateLex | MIT | candidate insult terms for the lexicon review; SWSR comments in a seeded 80/10/10 split: its train split is auxiliary insult data for runs whose config sets `swsr_train_rows`, its test split is scored at export | sexist (1) -> `insult`; not sexist (0) -> not insult (comments that discuss gender without attacking anyone); loss masked to insult |
 | 翼龙贷 collection bot (Rasa) | Apache-2.0 | real collector templates and debtor replies, rebuilt into call transcripts (`yilongdai_transcripts()`) | reminders compliant; lines telling a family member about the loan -> `privacy_leak` |
 | Sensitive-word lists (LDNOOBW zh, houbb, konsheng) | CC-BY-4.0 / CC0 / Apache-2.0 / MIT | the generic sensitive-word-filter baseline only | a hit -> `insult` (the baseline's behaviour, not a label source) |
 | Statutes (LawRefBook/Laws) | statutes are not copyrightable (PRC Copyright Law art. 5) | citations: article numbers are quoted only where these texts have them | - |
