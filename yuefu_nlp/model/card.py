@@ -18,6 +18,13 @@ def _ci(v: float, ci) -> str:
     return f"{v:.3f} [{ci[0]:.3f}, {ci[1]:.3f}]"
 
 
+def _insult_reading(s: dict) -> str:
+    """An `evaluate.insult_summary` block as prose: macro-F1 at the dev-tuned insult threshold and at 0.5."""
+    dev, half = s["at_dev_threshold"], s["at_0.5"]
+    return (f"macro-F1 {_ci(dev['macro_f1'], dev['macro_f1_ci95'])} at our dev-tuned insult threshold "
+            f"{dev['threshold']:.3f} (accuracy {dev['accuracy']:.3f}); {_ci(half['macro_f1'], half['macro_f1_ci95'])} at 0.5")
+
+
 def _met(ok: bool) -> str:
     return "met" if ok else "**not met**"
 
@@ -176,15 +183,10 @@ def render_model_card(config: dict, m: dict) -> str:
             "",
             *_systems_table(m["dev"]),
             "",
-            f"COLD test (offensive vs safe, {cold['rows']:,} rows, read from the insult output): macro-F1 "
-            f"{_ci(cold['at_dev_threshold']['macro_f1'], cold['at_dev_threshold']['macro_f1_ci95'])} at our dev-tuned "
-            f"insult threshold {cold['at_dev_threshold']['threshold']:.3f} (accuracy {cold['at_dev_threshold']['accuracy']:.3f}); "
-            f"{_ci(cold['at_0.5']['macro_f1'], cold['at_0.5']['macro_f1_ci95'])} at 0.5. The COLD authors' "
-            "roberta-base-cold reports 82.39 macro-F1.",
-            *([f"", f"SWSR test (sexist vs not, {m['swsr_test']['rows']:,} rows of the seeded split, never trained on; "
-               f"insult output): macro-F1 {_ci(m['swsr_test']['at_dev_threshold']['macro_f1'], m['swsr_test']['at_dev_threshold']['macro_f1_ci95'])} "
-               f"at the dev-tuned threshold, {_ci(m['swsr_test']['at_0.5']['macro_f1'], m['swsr_test']['at_0.5']['macro_f1_ci95'])} at 0.5."]
-              if "swsr_test" in m else []),
+            f"COLD test (offensive vs safe, {cold['rows']:,} rows, read from the insult output): "
+            f"{_insult_reading(cold)}. The COLD authors' roberta-base-cold reports 82.39 macro-F1.",
+            *(["", f"SWSR test (sexist vs not, {m['swsr_test']['rows']:,} rows of the seeded split, never trained on; "
+               f"read from the insult output): {_insult_reading(m['swsr_test'])}."] if "swsr_test" in m else []),
             "",
             "### Targets",
             "| target | value | status |",

@@ -2,8 +2,8 @@
 
 Why loss masks: COLD (Zhihu/Weibo offensive-language data) tells us whether a comment is offensive, and SWSR (Weibo
 comments on gender topics) whether one is sexist; we read both as `insult`. They say nothing about threats, privacy
-leaks or legal claims, so their rows train the insult output only. SWSR's non-sexist rows are comments that discuss
-gender and bias without attacking anyone: the negatives COLD's "anti-bias" safe class needs.
+leaks or legal claims, so their rows train the insult output only. SWSR's non-sexist rows discuss gender and bias
+without attacking anyone (measured in scripts/configs/swsr.yaml: they did not teach the model COLD's "anti-bias" class).
 Every text goes through `model_text`, the exact text the scorer sees at run time.
 """
 from __future__ import annotations
