@@ -15,6 +15,13 @@ from typing import Any, Union
 from yuefu_nlp.types import LABELS
 
 REGISTERS: tuple[str, ...] = ("sms", "chat", "transcript", "third_party")
+# Text from outside debt collection (data/openworld/): what the tool must leave alone. Registers of the third-party
+# bundle (dialogue, review, news, encyclopedia, everyday) and of the rows we wrote ourselves; "degenerate" holds
+# very short or non-Chinese inputs (TD, ok, 嗯, emoji, digits).
+OPENWORLD_REGISTERS: tuple[str, ...] = (
+    "dialogue", "review", "news", "encyclopedia", "everyday",
+    "notification_sms", "marketing_sms", "service_chat", "personal_chat", "degenerate",
+)
 SOURCE_KINDS: tuple[str, ...] = ("handwritten", "synthetic")
 _EXTERNAL_SOURCE = re.compile(r"^external:[a-z0-9_]+$")
 
@@ -114,8 +121,9 @@ def _check(obj: Any, where: str) -> list[str]:
         if not isinstance(variety, list) or not all(isinstance(v, str) for v in variety):
             problems.append(f"{where}: field 'variety': expected a list of strings")
     register = obj.get("register")
-    if isinstance(register, str) and register not in REGISTERS:
-        problems.append(f"{where}: field 'register': unknown register {register!r} (allowed: {', '.join(REGISTERS)})")
+    if isinstance(register, str) and register not in REGISTERS + OPENWORLD_REGISTERS:
+        allowed = ", ".join(REGISTERS + OPENWORLD_REGISTERS)
+        problems.append(f"{where}: field 'register': unknown register {register!r} (allowed: {allowed})")
     source = obj.get("source")
     if isinstance(source, str) and source not in SOURCE_KINDS and not _EXTERNAL_SOURCE.match(source):
         problems.append(f"{where}: field 'source': {source!r} is not handwritten, synthetic or external:<name>")
