@@ -26,6 +26,43 @@ def _label_row(name: str, rows: list[CorpusRow]) -> list[object]:
     return [name, len(rows), compliant, share] + [c[label] for label in LABELS]
 
 
+def _openworld_section(root: Path, gold_train: list[CorpusRow]) -> str:
+    """Open-world rows per split and group, screening decisions, and the shortcut audit before/after them."""
+    from .openworld import HELD_OUT_SOURCES, row_group
+    from .shortcuts import render_audit
+
+    base = root / "data" / "openworld" / "splits"
+    if not (base / "train.jsonl").is_file():
+        return ""
+    ow = {s: load_rows(base / f"{s}.jsonl") for s in ("train", "dev", "test")}
+    manifest = json.loads((base / "manifest.json").read_text(encoding="utf-8"))
+    groups = sorted({row_group(r) for rows in ow.values() for r in rows})
+    table = []
+    for g in groups:
+        counts = [sum(1 for r in ow[s] if row_group(r) == g) for s in ("train", "dev", "test")]
+        labelled = sum(1 for s in ow for r in ow[s] if row_group(r) == g and r.labels)
+        table.append([g, *counts, labelled])
+    table.append(["all", *(len(ow[s]) for s in ("train", "dev", "test")),
+                  sum(1 for s in ow for r in ow[s] if r.labels)])
+    scr = manifest["screening"]
+    audit = render_audit(gold_train, gold_train + ow["train"])
+    return f"""## Open-world, contrast and degenerate rows (`data/openworld/`, built by `python scripts/make_openworld.py`)
+Text from outside debt collection, which the tool must leave alone (GUIDELINES §8). Third-party lines
+(`data/external/openworld/`, licences and sources in its SOURCE.md) are sampled per source with a seed; the held-out
+source{"s" if len(HELD_OUT_SOURCES) > 1 else ""} ({", ".join(HELD_OUT_SOURCES)}) appear{"" if len(HELD_OUT_SOURCES) > 1 else "s"} in test only,
+to measure transfer to a register never trained on. Rows we wrote (`data/openworld/written/`: notification and marketing
+SMS, fintech customer service, family and workplace chat, degenerate inputs, contrast rows for trigger words, minimal
+pairs, hard in-domain groups) are split ~60/15/25 by family and near-duplicate group; a minimal pair never straddles
+splits. Screening: the rules and the then-shipped model ran over all {scr["sampled"]} sampled third-party lines and flagged
+{scr["flagged"]}; every flagged line was read and decided ({", ".join(f"{k} {v}" for k, v in scr["decisions"].items())};
+decisions in `data/openworld/review/bundle_review.jsonl`). Lines with labels are positives, never negatives.
+
+{_table(["group", "train", "dev", "test", "rows with labels"], table)}
+
+## Shortcut audit (`python scripts/shortcut_audit.py`)
+{audit}"""
+
+
 def render_datasheet(root: Path) -> str:
     """Render the datasheet for the data under `root` (the repository root)."""
     gold = load_rows(sorted((root / "data" / "gold" / "raw").glob("*.jsonl")))
@@ -61,6 +98,8 @@ def render_datasheet(root: Path) -> str:
     ]
     review_rows.append(["all", total_rows, total_dis, f"{100 * total_dis / max(1, total_rows):.1f}%"]
                        + [sum(v["per_label"][lb]["disagreements"] for v in reviews.values()) for lb in LABELS])
+
+    openworld = _openworld_section(root, splits["train"])
 
     return f"""# Datasheet: yuefu_nlp collection-message corpus
 
@@ -117,6 +156,7 @@ or tuned on. Not used for training, thresholds or fusion choices.
 {_table(["register"] + label_cols, [_label_row(reg, [r for r in holdout if r.register == reg]) for reg in REGISTERS]
         + [_label_row("all", holdout)])}
 
+{openworld}
 ## External corpora (`data/external/`, each with its LICENSE and SOURCE.md)
 | corpus | licence | what it contributes | label mapping |
 |---|---|---|---|
