@@ -21,7 +21,9 @@ from .train_data import LabelledTexts
 
 __all__ = ["TeacherError", "teacher_probs", "distilled"]
 
-NOT_DISTILLED = ("external:cold", "external:swsr")
+# Rows whose targets stay hard: auxiliary corpora, and open-world rows (a teacher trained before them would pull
+# them back towards the shortcuts they exist to unlearn).
+NOT_DISTILLED = ("external:cold", "external:swsr", "openworld:")
 
 
 class TeacherError(FileNotFoundError):
@@ -51,7 +53,7 @@ def distilled(
     """`train` with targets (1 - weight) * y + weight * teacher probability on every row not from NOT_DISTILLED."""
     if not 0.0 <= weight <= 1.0:
         raise ValueError(f"distill.weight must lie in [0, 1], got {weight}")
-    rows = np.flatnonzero([s not in NOT_DISTILLED for s in train.sources])
+    rows = np.flatnonzero([not s.startswith(NOT_DISTILLED) for s in train.sources])
     probs = teacher_probs(teacher, [train.texts[i] for i in rows], batch_size, device)
     y = train.y.copy()
     y[rows] = (1.0 - weight) * y[rows] + weight * probs

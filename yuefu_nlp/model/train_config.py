@@ -35,6 +35,14 @@ class DataConfig:
     swsr_train_rows: int = 0  # SWSR's seeded train split as auxiliary insult data (sexist -> insult); 0 = none
     swsr_loss_weight: float = 1.0
     max_rows: int | None = None  # cap per split (tiny CI runs only)
+    # Open-world rows (data/openworld/splits, corpus/openworld.py) are ordinary full-label rows of the train/dev files;
+    # this caps the third-party bundle lines among the train rows (seeded; None = all), the sampling ratio.
+    openworld_bundle_rows: int | None = None
+    # COLD's non-offensive rows as negatives for all four outputs (offensive rows stay insult-only): ordinary
+    # comments are not threats, leaks or legal claims either.
+    cold_safe_all_labels: bool = False
+    # held-out open-world rows scored at export for the gate (never trained or tuned on)
+    openworld_test: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -71,6 +79,9 @@ class ExportConfig:
 
     fp32_ffn_output_layers: tuple[int, ...] | None = None
     smoothquant: float | None = None
+    # refuse to replace the shipped folder unless the held-out open-world, contrast, degenerate and in-domain
+    # figures pass package.GATE (off only for tiny smoke runs)
+    gate: bool = True
 
 
 @dataclass(frozen=True)

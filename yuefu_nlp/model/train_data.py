@@ -19,6 +19,7 @@ from typing import Sequence
 
 import numpy as np
 
+from ..corpus.openworld import is_bundle_row, is_openworld_row, row_group
 from ..corpus.schema import load_rows
 from ..normalize import Normalizer
 from ..types import LABELS
@@ -89,6 +90,11 @@ def read_swsr_split(root: str | Path, split: str) -> list[tuple[str, int]]:
     return list(zip(rows["text"], rows["label"]))
 
 
+def _source_of(row) -> str:
+    """Training-source tag: open-world rows are tagged by group (openworld:crosswoz, openworld:contrast, ...)."""
+    return f"openworld:{row_group(row)}" if is_openworld_row(row) else row.source
+
+
 def _gold(rows, normalizer: Normalizer, source_of=lambda r: r.source) -> LabelledTexts:
     texts, ys, srcs = [], [], []
     for r in rows:
@@ -102,13 +108,18 @@ def _gold(rows, normalizer: Normalizer, source_of=lambda r: r.source) -> Labelle
     return LabelledTexts(tuple(texts), y, np.ones_like(y), np.ones(len(texts), dtype=np.float32), tuple(srcs))
 
 
-def _insult_only(rows: list[tuple[str, int]], normalizer: Normalizer, weight: float, source: str) -> LabelledTexts:
+def _insult_only(rows: list[tuple[str, int]], normalizer: Normalizer, weight: float, source: str,
+                 negatives_all_labels: bool = False) -> LabelledTexts:
+    """Offensive/sexist rows train the insult output only; with `negatives_all_labels` the other rows are negatives
+    for all four outputs (an ordinary comment threatens, leaks and claims nothing either)."""
     texts = [model_text(t, normalizer) for t, _ in rows]
     keep = [i for i, t in enumerate(texts) if t]
     y = np.zeros((len(keep), len(LABELS)), dtype=np.float32)
     mask = np.zeros_like(y)
     y[:, INSULT] = [rows[i][1] for i in keep]
     mask[:, INSULT] = 1.0
+    if negatives_all_labels:
+        mask[y[:, INSULT] == 0] = 1.0
     w = np.full(len(keep), weight, dtype=np.float32)
     return LabelledTexts(tuple(texts[i] for i in keep), y, mask, w, (source,) * len(keep))
 
@@ -126,6 +137,9 @@ def load_training_data(cfg: DataConfig, seed: int, normalizer: Normalizer | None
     rng = random.Random(seed)
     norm = normalizer or Normalizer()
     train_rows = _cap(load_rows([resolve(p) for p in cfg.train]), cfg.max_rows, rng)
+    if cfg.openworld_bundle_rows is not None:  # the sampling ratio of third-party open-world lines
+        bundle = [r for r in train_rows if is_bundle_row(r)]
+        train_rows = [r for r in train_rows if not is_bundle_row(r)] + _cap(bundle, cfg.openworld_bundle_rows, rng)
     dev_rows = _cap(load_rows([resolve(p) for p in cfg.dev]), cfg.max_rows, rng)
     test_rows = _cap(load_rows([resolve(p) for p in cfg.test]), cfg.max_rows, rng)
     summary: dict = {"missing": []}
@@ -156,14 +170,15 @@ def load_training_data(cfg: DataConfig, seed: int, normalizer: Normalizer | None
     cold_test = read_cold(cfg.cold_dir, "test")
     cold_test = cold_test[: cfg.cold_test_rows] if cfg.cold_test_rows is not None else cold_test  # export scores these
 
-    gold_train = _gold(train_rows, norm)
+    gold_train = _gold(train_rows, norm, _source_of)
     synth = _gold(synth_rows, norm)
-    dev = _gold(dev_rows, norm)
+    dev = _gold(dev_rows, norm, _source_of)
     test_texts = [model_text(r.text, norm) for r in test_rows]
     held_texts = set(dev.texts) | set(test_texts)
 
     train = LabelledTexts.concat([
-        gold_train, synth, _insult_only(cold_train, norm, cfg.cold_loss_weight, "external:cold"),
+        gold_train, synth,
+        _insult_only(cold_train, norm, cfg.cold_loss_weight, "external:cold", cfg.cold_safe_all_labels),
         _insult_only(swsr_train, norm, cfg.swsr_loss_weight, "external:swsr"),
     ])
     keep, seen = [], set()
