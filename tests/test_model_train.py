@@ -277,3 +277,30 @@ def test_train_script_reports_a_missing_teacher_and_exits_2(tmp_path):
     )
     assert out.returncode == 2
     assert "no_teacher" in out.stderr and "full12.yaml" in out.stderr and "Traceback" not in out.stderr
+
+
+def test_export_scores_the_held_out_open_world_rows(tiny):
+    ow = tiny[3]["openworld_test"]
+    assert ow["rows"] == 33
+    for system in ("rules", "model", "fused"):
+        assert ow[system]["degenerate"]["rows"] == 6 and ow[system]["minimal_pairs"]["pairs"] == 1
+    choice = tiny[3]["model_only_policy"]
+    cfg = json.loads((tiny[1] / "config.json").read_text(encoding="utf-8"))
+    assert (cfg["model_only_min_cjk"], cfg["model_only_min_score"]) == (choice["min_cjk"], choice["min_score"])
+    assert len(choice["grid"]) == 25
+
+
+def test_the_gate_refuses_a_model_that_fails_it_and_keeps_the_old_folder(tiny, tmp_path):
+    from yuefu_nlp.model.package import PackageError, package_checkpoint
+
+    shipped = tmp_path / "model"
+    shutil.copytree(tiny[1], shipped)
+    before = {p.name: p.read_bytes() for p in shipped.iterdir()}
+    with pytest.raises(PackageError, match="open-world gate failed") as err:
+        package_checkpoint(tiny[0].out_dir, shipped, n_boot=20, min_agreement=0.0, gate=True)
+    assert {p.name: p.read_bytes() for p in shipped.iterdir()} == before
+    rejected = json.loads((tiny[0].out_dir / "export_rejected.json").read_text(encoding="utf-8"))
+    fails = rejected["gate"]["failures"]
+    assert fails and all(f in str(err.value) for f in fails)
+    assert rejected["openworld_test"]["fused"]["openworld_benign"]["rows"] > 0
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".model.staging")]

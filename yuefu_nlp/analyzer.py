@@ -5,7 +5,7 @@ from itertools import islice
 from pathlib import Path
 from typing import Any, Iterable, Iterator, Literal, Protocol, Sequence
 
-from .fusion import FusionPolicy, fuse_scores, label_scores_from_rules, merge_findings, risk_level, FLAG_AT
+from .fusion import FLAG_AT, FusionPolicy, cjk_count, fuse_scores, label_scores_from_rules, merge_findings, risk_level
 from .normalize import Normalizer
 from .rules import RuleMatcher, load_lexicons, load_negation, load_reported_speech
 from .segment import Segmenter
@@ -42,6 +42,7 @@ class Analyzer:
         scorer: Scorer | None = None,
         backend: Backend = "rules",
         model_citations: dict[str, tuple] | None = None,
+        policy: FusionPolicy | None = None,
     ) -> None:
         if backend not in BACKENDS:
             raise ValueError(f"backend must be one of {', '.join(BACKENDS)}, not {backend!r}")
@@ -53,7 +54,12 @@ class Analyzer:
         self.matcher = matcher
         self.scorer = scorer
         thresholds = dict(scorer.thresholds) if scorer is not None else {label: FLAG_AT for label in LABELS}
-        self.policy = FusionPolicy(thresholds=thresholds)
+        cfg = getattr(scorer, "config", None)
+        self.policy = policy or FusionPolicy(
+            thresholds=thresholds,
+            model_only_min_cjk=int(getattr(cfg, "model_only_min_cjk", 0)),
+            model_only_min_score=float(getattr(cfg, "model_only_min_score", FLAG_AT)),
+        )
         # the citation a model-only finding carries: the strongest rule citation of the label's lexicon
         self._model_citations = model_citations or _label_citations(matcher)
 
@@ -76,6 +82,11 @@ class Analyzer:
 
             scorer = OnnxScorer.load(model_dir)
         return cls(normalizer=Normalizer(), segmenter=Segmenter(), matcher=matcher, scorer=scorer, backend=backend)
+
+    def with_policy(self, policy: FusionPolicy) -> "Analyzer":
+        """The same analyzer deciding with another fusion policy (for tuning the policy on dev)."""
+        return Analyzer(normalizer=self.normalizer, segmenter=self.segmenter, matcher=self.matcher, scorer=self.scorer,
+                        backend=self.backend, model_citations=self._model_citations, policy=policy)
 
     # -- single text -------------------------------------------------------------------------------------------
     def analyze(self, text: str) -> Result:
@@ -157,9 +168,9 @@ class Analyzer:
         if self.backend == "rules" or probs is None:
             scores = rule_scores
         elif self.backend == "model":
-            scores = fuse_scores({label: 0.0 for label in LABELS}, probs, self.policy)
+            scores = fuse_scores({label: 0.0 for label in LABELS}, probs, self.policy, cjk_count(judged))
         else:
-            scores = fuse_scores(rule_scores, probs, self.policy)
+            scores = fuse_scores(rule_scores, probs, self.policy, cjk_count(judged))
         labels = frozenset(label for label in LABELS if scores[label] >= FLAG_AT)
         # findings back the labels: weak hits of an unflagged label stay out, and the model backend shows none
         kept = [f for f in findings if f.label in labels] if self.backend != "model" else []

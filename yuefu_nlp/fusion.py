@@ -10,6 +10,10 @@ Policy (see models/*/MODEL_CARD.md for the measured effect):
 - Where no such rule fires, the model decides against its dev-tuned threshold; weaker rule hits add evidence.
 - Negation and lawful-context gates act inside the rules (a vetoed hit never reaches fusion).
 - Model scores are rescaled so that each label's threshold maps to 0.5: one flag threshold (0.5) for every backend.
+- A model-only finding (no rule evidence at all for its label) must clear stricter bars, chosen per model on dev at
+  export (the model's config.json): a minimum number of Chinese characters in the judged text (`TD`, `ok`, `😀` or a
+  lone `七` give a model nothing to read) and a minimum fused score above 0.5. Below them the label's score is capped
+  just under the flag line, so the row can still rank as `low` risk for a reviewer who wants to look.
 """
 from __future__ import annotations
 
@@ -18,7 +22,7 @@ from typing import Mapping, Sequence
 
 from .types import LABELS, Evidence, Finding, Span
 
-__all__ = ["FusionPolicy", "label_scores_from_rules", "rescale", "fuse_scores", "risk_level", "merge_findings"]
+__all__ = ["FusionPolicy", "label_scores_from_rules", "rescale", "fuse_scores", "risk_level", "merge_findings", "cjk_count"]
 
 FLAG_AT = 0.5
 
@@ -28,6 +32,13 @@ class FusionPolicy:
     rule_decides: float = 0.9
     model_veto: float = 0.1
     thresholds: Mapping[str, float] = field(default_factory=lambda: {label: 0.5 for label in LABELS})
+    model_only_min_cjk: int = 0
+    model_only_min_score: float = FLAG_AT
+
+
+def cjk_count(text: str) -> int:
+    """Chinese characters (CJK unified ideographs, extension A and compatibility) in `text`."""
+    return sum(1 for ch in text if "\u4e00" <= ch <= "\u9fff" or "\u3400" <= ch <= "\u4dbf" or "\uf900" <= ch <= "\ufaff")
 
 
 def label_scores_from_rules(findings: Sequence[Finding]) -> dict[str, float]:
@@ -50,9 +61,11 @@ def rescale(p: float, threshold: float) -> float:
 
 
 def fuse_scores(
-    rule_scores: Mapping[str, float], model_probs: Mapping[str, float] | None, policy: FusionPolicy
+    rule_scores: Mapping[str, float], model_probs: Mapping[str, float] | None, policy: FusionPolicy,
+    judged_cjk: int | None = None,
 ) -> dict[str, float]:
-    """Final per-label scores; a label is flagged when its score >= 0.5."""
+    """Final per-label scores; a label is flagged when its score >= 0.5. `judged_cjk`: Chinese characters in the
+    text the model read (None = not known, the model-only character bar is not applied)."""
     if model_probs is None:
         return dict(rule_scores)
     out = {}
@@ -64,6 +77,11 @@ def fuse_scores(
             out[label] = max(r, m)
         elif r >= policy.rule_decides:
             out[label] = m  # vetoed: the model is sure the label is absent
+        elif r == 0.0 and m >= FLAG_AT and (
+            m < policy.model_only_min_score
+            or (judged_cjk is not None and judged_cjk < policy.model_only_min_cjk)
+        ):
+            out[label] = 0.49  # model-only and below the model-only bars: a reviewer's "low", never a flag
         else:
             # weak rule evidence nudges the model's score but cannot flag alone
             out[label] = 1.0 - (1.0 - m) * (1.0 - 0.5 * r) if m < FLAG_AT else max(m, r)

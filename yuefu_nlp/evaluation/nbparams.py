@@ -6,6 +6,7 @@ and says so, so a notebook never silently shows fixture numbers as if they were 
 
     YUEFU_NB_SUBSET   rows per file to use (seeded sample; 0 or unset = all)
     YUEFU_NB_DATA     labelled evaluation file   (default data/splits/test.jsonl)
+    YUEFU_NB_OPENWORLD held-out open-world rows  (default data/openworld/splits/test.jsonl)
     YUEFU_NB_TRAIN    train file for the TF-IDF baseline (default data/splits/train.jsonl)
     YUEFU_NB_DEV      dev file for its thresholds (default data/splits/dev.jsonl)
     YUEFU_NB_BOOT     bootstrap resamples (default 1000)
@@ -38,6 +39,7 @@ class NotebookParams:
     bench_dir: Path
     n_boot: int
     notes: tuple[str, ...] = field(default=())
+    openworld_file: Path | None = None
 
     @property
     def speed_messages(self) -> int:
@@ -48,7 +50,7 @@ class NotebookParams:
         """What this run reads, with paths relative to the checkout (notebook outputs are committed)."""
         lines = [f"evaluation file: {_rel(self.eval_file)}", f"train file (TF-IDF baseline): {_rel(self.train_file)}",
                  f"dev file: {_rel(self.dev_file)}", f"subset: {self.subset or 'all rows'}",
-                 f"bootstrap resamples: {self.n_boot}",
+                 f"bootstrap resamples: {self.n_boot}", f"open-world file: {_rel(self.openworld_file)}",
                  "dataset files: " + "; ".join(f"{k} = {', '.join(_rel(p) for p in v)}"
                                                for k, v in self.dataset_files.items())]
         return "\n".join(lines + [f"NOTE: {n}" for n in self.notes])
@@ -96,4 +98,8 @@ def notebook_params() -> NotebookParams:
             splits = {"fixture train": (FIXTURE_DIR / "train.jsonl",), "fixture eval": (FIXTURE_DIR / "labelled.jsonl",)}
     bench = _env_path("YUEFU_NB_BENCH") or REPO_ROOT / "docs" / "evaluation"
     n_boot = int(os.environ.get("YUEFU_NB_BOOT", "1000") or 1000)
-    return NotebookParams(subset, eval_file, train, dev, splits, bench, n_boot, tuple(notes))
+    openworld = _env_path("YUEFU_NB_OPENWORLD") or REPO_ROOT / "data" / "openworld" / "splits" / "test.jsonl"
+    if not openworld.exists():
+        notes.append(f"{_rel(openworld)} does not exist yet (python scripts/make_openworld.py); no open-world section")
+        openworld = None
+    return NotebookParams(subset, eval_file, train, dev, splits, bench, n_boot, tuple(notes), openworld)

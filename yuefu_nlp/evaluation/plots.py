@@ -184,11 +184,49 @@ def throughput(report: Mapping[str, Any]) -> Figure:
     return fig
 
 
+def openworld_rates(report: Mapping[str, Any]) -> Figure:
+    """Share of benign rows given any label, per open-world register and kind, for every system (log-free bars,
+    95% Wilson intervals as error bars): the false accusations a user of the tool would see."""
+    ow = report.get("openworld") or {}
+    systems = list(ow)
+    fig = _figure(10, 5)
+    ax = fig.add_subplot()
+    if not systems:
+        _empty(ax, "no open-world rows in this file")
+        return fig
+    first = ow[systems[0]]
+    keys = [("all open-world", lambda o: o["openworld_benign"])]
+    keys += [(reg, lambda o, reg=reg: o["by_register"].get(reg)) for reg in first["by_register"]]
+    keys += [("held-out source", lambda o: o["held_out_sources"]), ("contrast", lambda o: o["contrast_benign"]),
+             ("degenerate", lambda o: o["degenerate"])]
+    width = 0.8 / len(systems)
+    y = np.arange(len(keys))
+    for i, name in enumerate(systems):
+        vals, lo, hi = [], [], []
+        for _, get in keys:
+            r = get(ow[name]) or {}
+            rate = r.get("rate") or 0.0
+            vals.append(100 * rate)
+            lo.append(100 * (rate - r.get("ci95", [0, 0])[0]))
+            hi.append(100 * (r.get("ci95", [0, 0])[1] - rate))
+        ax.barh(y + i * width, vals, width, xerr=[lo, hi], label=name, color=_color(name, i), capsize=2)
+    ax.set_yticks(y + width * (len(systems) - 1) / 2, [k for k, _ in keys])
+    ax.invert_yaxis()
+    ax.set_xlabel("benign rows given any label (%)")
+    ax.axvline(1, color="#d62728", lw=0.8, ls="--")
+    ax.axvline(2, color="#d62728", lw=0.8, ls=":")
+    ax.set_title("Text that is not a collection message: false flags (dashed: 1% gate, dotted: 2% per register)")
+    ax.legend(loc="lower right", fontsize=8)
+    return fig
+
+
 def save_report_figures(report: Mapping[str, Any], outdir: str | Path) -> dict[str, Path]:
     """Every report figure as a PNG in outdir; returns name -> path."""
     outdir = Path(outdir)
     figs = {"f1_comparison": f1_comparison(report), "pr_curves": pr_curves(report), "confusion": confusion(report),
             "reliability": reliability(report), "throughput": throughput(report)}
+    if report.get("openworld"):
+        figs["openworld_rates"] = openworld_rates(report)
     for s in report["systems"]:
         figs[f"score_hist_{s['name']}"] = score_histograms(report, s["name"])
     return {name: save(fig, outdir / f"{name}.png") for name, fig in figs.items()} if report["systems"] else {}

@@ -21,6 +21,7 @@ from ..model.paths import REPO_ROOT
 from ..types import LABELS
 from .dataset import LabelledRow, label_matrix, load_labelled, subset as take
 from .error_analysis import worst_errors
+from .openworld import facts, openworld_summary
 from .metrics import (
     CONFUSION_COLS, CONFUSION_ROWS, calibration_bins, compute_metrics, expected_calibration_error, label_confusion,
     pr_curve, score_histogram,
@@ -152,6 +153,10 @@ def run_evaluation(
                 "seed": seed, "subset": subset}
     report = build_report(rows, outputs, missing, data=_data_summary(path, rows, len(all_rows), subset),
                           settings=settings, n_boot=n_boot, seed=seed, worst_k=worst_k)
+    row_facts = [facts(r.id, r.meta) for r in rows]
+    if any(f.kind != "other" for f in row_facts):  # open-world, contrast, degenerate or hard in-domain rows
+        y_true = label_matrix([r.labels for r in rows])
+        report["openworld"] = {o.name: openworld_summary(row_facts, y_true, o.pred) for o in outputs}
     for key, extra in (("train_data", train), ("dev_data", dev)):
         if baselines and extra is not None and Path(extra).exists():  # what the TF-IDF baseline learned from
             extra_rows = load_labelled(extra)

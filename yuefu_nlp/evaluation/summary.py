@@ -92,9 +92,45 @@ def unavailable_lines(report: Mapping[str, Any]) -> str:
     return "\n".join(f"- {u['name']}: {u['reason']}" for u in report.get("unavailable", []))
 
 
+def _pct(r: Mapping[str, Any] | None) -> str:
+    if not r or not r.get("rows"):
+        return "-"
+    return f"{100 * r['rate']:.1f}% ({r['flagged']}/{r['rows']}) [{100 * r['ci95'][0]:.1f}, {100 * r['ci95'][1]:.1f}]"
+
+
+def openworld_table(report: Mapping[str, Any]) -> str:
+    """Any-flag rates on text that is not a collection message, per system: the false accusations a user sees."""
+    ow = report.get("openworld")
+    if not ow:
+        return ""
+    systems = list(ow)
+    first = ow[systems[0]]
+    rows = [["benign open-world rows, all", *(_pct(ow[s]["openworld_benign"]) for s in systems)]]
+    rows += [[f"register {reg}", *(_pct(ow[s]["by_register"].get(reg)) for s in systems)] for reg in first["by_register"]]
+    rows += [[f"source {g}", *(_pct(ow[s]["by_group"].get(g)) for s in systems)] for g in first["by_group"]]
+    rows.append([f"held-out source(s) {', '.join(first['held_out_sources']['sources'])}",
+                 *(_pct(ow[s]["held_out_sources"]) for s in systems)])
+    rows.append(["contrast rows (benign) flagged", *(_pct(ow[s]["contrast_benign"]) for s in systems)])
+    rows.append(["degenerate inputs flagged", *(_pct(ow[s]["degenerate"]) for s in systems)])
+    rows.append(["minimal pairs: benign side flagged", *(_pct(ow[s]["minimal_pairs"]["benign_flagged"]) for s in systems)])
+    rows.append(["minimal pairs: violating side caught", *(_pct(ow[s]["minimal_pairs"]["violating_recall"]) for s in systems)])
+    rows.append(["minimal pairs: both right", *(
+        f"{100 * ow[s]['minimal_pairs']['pair_accuracy']:.1f}% of {ow[s]['minimal_pairs']['pairs']}"
+        if ow[s]["minimal_pairs"]["pairs"] else "-" for s in systems)])
+    rows.append(["open-world rows with real labels caught", *(_pct(ow[s]["openworld_positive_recall"]) for s in systems)])
+    for g in first["indomain_groups"]:
+        rows.append([f"in-domain {g}: violating caught", *(_pct(ow[s]["indomain_groups"][g]["violating_recall"]) for s in systems)])
+        rows.append([f"in-domain {g}: benign flagged", *(_pct(ow[s]["indomain_groups"][g]["benign_flagged"]) for s in systems)])
+    rows = [r for r in rows if any(c != "-" for c in r[1:])]
+    return ("Open world: share of rows given any label (95% Wilson interval); lower is better except 'caught'\n"
+            + _table(["rows", *systems], rows))
+
+
 def format_summary(report: Mapping[str, Any]) -> str:
     """The text `yuefu evaluate` prints."""
     parts = [data_line(report), "", comparison_table(report), "", per_label_table(report), "", curve_table(report)]
+    if report.get("openworld"):
+        parts += ["", openworld_table(report)]
     missing = unavailable_lines(report)
     if missing:
         parts += ["", "unavailable systems:", missing]

@@ -56,6 +56,75 @@ def _teacher_step(teacher: str) -> str:
     return f"# first train the distillation teacher checkpoint {teacher}"
 
 
+def _rate(r: dict | None) -> str:
+    if not r or not r.get("rows"):
+        return "-"
+    return f"{r['rate']:.2%} ({r['flagged']}/{r['rows']}; 95% CI {r['ci95'][0]:.2%}-{r['ci95'][1]:.2%})"
+
+
+def _openworld_block(m: dict) -> list[str]:
+    """The held-out open-world figures and the export gate, as the card's section."""
+    ow = m["openworld_test"]
+    systems = [s for s in ("rules", "model", "fused") if s in ow]
+    f = ow["fused"]
+    rows = [("benign open-world rows (all)", "openworld_benign"), ("held-out source(s) "
+             + ", ".join(f["held_out_sources"]["sources"]), "held_out_sources"),
+            ("contrast rows (benign)", "contrast_benign"), ("degenerate inputs", "degenerate")]
+    lines = [
+        "",
+        "## Text that is not a collection message (held-out open-world rows)",
+        f"{ow['rows']:,} held-out rows of `data/openworld/splits/test.jsonl` (never trained or tuned on): third-party "
+        "everyday, dialogue, news, encyclopedic and review text, our own notification/marketing SMS, customer-service "
+        "and family/workplace chat, contrast rows for the corpus's trigger words, minimal pairs and degenerate inputs. "
+        "Share of rows given any label:",
+        "",
+        "| rows | " + " | ".join(systems) + " |",
+        "|---|" + "---|" * len(systems),
+    ]
+    for name, key in rows:
+        lines.append(f"| {name} | " + " | ".join(_rate(ow[s][key]) for s in systems) + " |")
+    for reg in f["by_register"]:
+        lines.append(f"| register {reg} | " + " | ".join(_rate(ow[s]["by_register"].get(reg)) for s in systems) + " |")
+    mp = [ow[s]["minimal_pairs"] for s in systems]
+    lines.append("| minimal pairs, both rows right | " + " | ".join(
+        f"{x['pair_accuracy']:.1%} of {x['pairs']}" if x["pairs"] else "-" for x in mp) + " |")
+    for g in f["indomain_groups"]:
+        lines.append(f"| in-domain {g}: violating rows caught | " + " | ".join(
+            _rate(ow[s]["indomain_groups"][g]["violating_recall"]) for s in systems) + " |")
+        lines.append(f"| in-domain {g}: compliant rows flagged | " + " | ".join(
+            _rate(ow[s]["indomain_groups"][g]["benign_flagged"]) for s in systems) + " |")
+    if "gate" in m:
+        g = m["gate"]
+        lines += ["", "### Export gate (evaluation/openworld.GATE, fused system, held-out rows)",
+                  "The export refuses to replace the shipped model unless every condition holds: "
+                  f"open-world any-flag rate <= {g['limits']['openworld_any_flag_max']:.0%} overall and <= "
+                  f"{g['limits']['register_any_flag_max']:.0%} in every register; benign contrast rows flagged <= "
+                  f"{g['limits']['contrast_benign_flag_max']:.0%}; no degenerate input flagged; in-domain test macro-F1 >= "
+                  f"{g['limits']['indomain_macro_f1_min']} and compliant FPR <= {g['limits']['indomain_compliant_fpr_max']:.0%}. "
+                  + ("**Passed.**" if not g["failures"] else "**Failed:** " + "; ".join(g["failures"]))]
+    return lines
+
+
+def _model_only_block(m: dict) -> list[str]:
+    c = m["model_only_policy"]
+    best = max(c["grid"], key=lambda t: t["macro_f1"])
+    pick = next(t for t in c["grid"] if t["min_cjk"] == c["min_cjk"] and t["min_score"] == c["min_score"])
+    base = next(t for t in c["grid"] if t["min_cjk"] == 0 and t["min_score"] == 0.5)
+    return [
+        f"- **What a model-only finding means.** A finding with rule id `model` is the model's alone: no lexicon rule "
+        f"fired for its label, so there is no matched phrase, only the model's reading of the whole judged text. It is "
+        f"made only when the judged text has at least {c['min_cjk']} Chinese characters and the rescaled score is at "
+        f"least {c['min_score']} (0.5 is the label's threshold); below those bars the score is capped at 0.49, a `low` "
+        "risk a reviewer can still sort by. The bars were chosen on dev "
+        f"({c['rows']:,} rows, our dev split plus the open-world dev split) over a grid of "
+        f"{len(c['grid'])} settings, by the rule \"{c['rule']}\": the chosen setting has dev macro-F1 "
+        f"{pick['macro_f1']:.4f} with {pick['compliant_flagged']} compliant dev rows flagged, against "
+        f"{base['macro_f1']:.4f} / {base['compliant_flagged']} with no bars and {best['macro_f1']:.4f} at the best point.",
+        "- Treat a model-only finding as weaker evidence than a rule finding: its span is the judged turn, not a phrase, "
+        "and its citation is the label's strongest rule citation, not a matched rule's.",
+    ]
+
+
 def render_model_card(config: dict, m: dict) -> str:
     """The full card as Markdown."""
     tr, cfg = m["train"], m["config"]
@@ -106,6 +175,12 @@ def render_model_card(config: dict, m: dict) -> str:
         "## Training data",
         f"- Train rows after leak guards: {data['train_rows']:,} — by source: {json.dumps(data['train_by_source'])}.",
         f"- Positive training targets per label: {json.dumps(data['train_label_counts'])} (COLD rows count for insult only).",
+        *([f"- Open-world rows (`openworld:*` above, data/openworld/, GUIDELINES §8) train all four outputs: ordinary "
+           "text from outside debt collection as negatives, contrast rows and minimal pairs as they are labelled. "
+           "COLD's non-offensive rows are negatives for all four outputs, its offensive rows train insult only."
+           if cfg["data"].get("cold_safe_all_labels") else
+           "- Open-world rows (`openworld:*` above, data/openworld/, GUIDELINES §8) train all four outputs."]
+          if any(k.startswith("openworld:") for k in data["train_by_source"]) else []),
         f"- Dev rows: {data['dev_rows']} (label counts {json.dumps(data['dev_label_counts'])}); "
         f"test rows: {data['test_rows_vocab_only']}.",
         f"- COLD (Zhihu/Weibo offensive-language corpus, Apache-2.0): {data['cold_train_rows']:,} train rows "
@@ -122,7 +197,7 @@ def render_model_card(config: dict, m: dict) -> str:
     if data.get("distill"):
         d = data["distill"]
         out.append(
-            f"- Distillation: our own rows (not COLD or SWSR) trained towards {1 - d['weight']:g} x label + {d['weight']:g} x "
+            f"- Distillation: our own rows (not COLD, SWSR or open-world rows) trained towards {1 - d['weight']:g} x label + {d['weight']:g} x "
             f"the probability of the teacher checkpoint `{d['teacher']}` on the same text (yuefu_nlp/model/distill.py); "
             "COLD and SWSR rows keep their hard insult labels."
         )
@@ -198,6 +273,8 @@ def render_model_card(config: dict, m: dict) -> str:
             f"| COLD test macro-F1 >= {TARGETS['cold_macro_f1']} | {cold['at_dev_threshold']['macro_f1']:.3f} | "
             f"{_met(cold['at_dev_threshold']['macro_f1'] >= TARGETS['cold_macro_f1'])} |",
         ]
+        if "openworld_test" in m:
+            out += _openworld_block(m)
     out += [
         "",
         "## Fusion with the rules (yuefu_nlp/fusion.py)",
@@ -209,6 +286,7 @@ def render_model_card(config: dict, m: dict) -> str:
         "maps to 0.5, the one flag line for every backend; weaker rule hits add to that score.",
         "- Negation and lawful-context cues veto rule hits inside the rule engine, before fusion.",
         "- A model-only finding spans the judged turn, carries rule id `model` and says that no lexicon rule fired.",
+        *(_model_only_block(m) if "model_only_policy" in m else []),
         "",
         "## How to retrain",
         "```bash",

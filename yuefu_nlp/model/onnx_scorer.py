@@ -40,6 +40,10 @@ class ScorerConfig:
     window_overlap: int = 32
     batch_size: int = 32
     output: str = "probs"
+    # What a model-only finding (no rule evidence for its label) needs, chosen on dev at export (fusion.py):
+    # at least this many Chinese characters in the judged text, and at least this fused score (0.5 = threshold).
+    model_only_min_cjk: int = 0
+    model_only_min_score: float = 0.5
 
 
 class OnnxScorer:

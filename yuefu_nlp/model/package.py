@@ -23,7 +23,9 @@ from ..types import LABELS
 from .card import render_model_card
 from .classifier import load_classifier
 from .encoding import TextEncoder
-from .evaluate import evaluate_systems, insult_summary, model_probs
+from ..evaluation.openworld import GATE, facts, gate_failures, openworld_summary
+from ..fusion import FLAG_AT, FusionPolicy
+from .evaluate import analyzer_labels, evaluate_systems, insult_summary, model_probs
 from .export import FP32_FFN_OUTPUT_LAYERS, FP32_TOLERANCE, MIN_INT8_AGREEMENT, OPSET, export_onnx
 from .export import label_agreement, quantize_int8
 from .export import torch_onnx_max_diff, write_model_files
@@ -33,7 +35,7 @@ from .smooth import smooth_ffn_outputs
 from .train_config import DataConfig, resolve
 from .train_data import read_cold, read_swsr_split
 
-__all__ = ["package_checkpoint", "MAX_FOLDER_BYTES", "PackageError"]
+__all__ = ["package_checkpoint", "choose_model_only_policy", "MAX_FOLDER_BYTES", "PackageError"]
 
 log = logging.getLogger(__name__)
 MAX_FOLDER_BYTES = 40_000_000  # "at most 40 MB", read strictly (decimal)
@@ -52,6 +54,48 @@ def _y(rows) -> np.ndarray:
     return np.asarray([[label in r.labels for label in LABELS] for r in rows], dtype=bool).reshape(-1, len(LABELS))
 
 
+MODEL_ONLY_GRID = {"min_cjk": (0, 2, 3, 4, 6), "min_score": (FLAG_AT, 0.6, 0.7, 0.8, 0.9)}
+
+
+class _MemoScorer:
+    """A scorer that remembers its probabilities per text, so a policy grid costs one model pass."""
+
+    def __init__(self, scorer) -> None:
+        self.labels, self.thresholds, self.config = scorer.labels, scorer.thresholds, scorer.config
+        self._scorer, self._seen = scorer, {}
+
+    def predict_proba(self, texts):
+        todo = list(dict.fromkeys(t for t in texts if t not in self._seen))
+        if todo:
+            self._seen.update(zip(todo, self._scorer.predict_proba(todo)))
+        return [self._seen[t] for t in texts]
+
+
+def choose_model_only_policy(fused, dev_rows, grid: dict = MODEL_ONLY_GRID) -> dict:
+    """The model-only bars (fusion.py) with the best fused macro-F1 on dev; within 0.002 of the best, the fewest
+    flagged compliant rows, then the strictest. Returns the choice and every grid point's figures."""
+    from ..analyzer import Analyzer
+    from ..evaluation.metrics import compute_metrics
+
+    texts, y = [r.text for r in dev_rows], _y(dev_rows)
+    memo = Analyzer(normalizer=fused.normalizer, segmenter=fused.segmenter, matcher=fused.matcher,
+                    scorer=_MemoScorer(fused.scorer), backend="fused")
+    table = []
+    for min_cjk in grid["min_cjk"]:
+        for min_score in grid["min_score"]:
+            policy = FusionPolicy(thresholds=dict(fused.scorer.thresholds), model_only_min_cjk=min_cjk,
+                                  model_only_min_score=min_score)
+            pred = analyzer_labels(memo.with_policy(policy), texts)
+            m = compute_metrics(y, pred, n_boot=1)  # point figures only
+            table.append({"min_cjk": min_cjk, "min_score": min_score, "macro_f1": round(m.macro_f1, 4),
+                          "compliant_flagged": int((pred.any(axis=1) & ~y.any(axis=1)).sum())})
+    best = max(t["macro_f1"] for t in table)
+    near = [t for t in table if t["macro_f1"] >= best - 0.002]
+    pick = min(near, key=lambda t: (t["compliant_flagged"], -t["min_score"], -t["min_cjk"]))
+    return {"min_cjk": pick["min_cjk"], "min_score": pick["min_score"], "split": "dev", "rows": len(dev_rows),
+            "rule": "best fused macro-F1; within 0.002: fewest flagged compliant rows, then strictest", "grid": table}
+
+
 def package_checkpoint(
     ckpt_dir: str | Path,
     out_dir: str | Path,
@@ -64,12 +108,16 @@ def package_checkpoint(
     smooth_alpha: float | None = None,
     fp32_ffn_output_layers: tuple[int, ...] | None = None,
     calibration_rows: int = 256,
+    gate: bool | None = None,
 ) -> dict:
     """Build `out_dir` from `ckpt_dir`; returns the metrics written to metrics.json. Raises PackageError on a failed check.
 
     Quantization follows the run's `export` config section unless overridden here: `fp32_ffn_output_layers` keeps
     those FFN down-projections in fp32 (default export.FP32_FFN_OUTPUT_LAYERS); `smooth_alpha` switches to
     SmoothQuant on every FFN down-projection with everything int8 (smooth.py), calibrated on train texts.
+    With evaluation, the model-only policy (fusion.py) is chosen on dev, the held-out open-world rows are scored, and
+    unless `gate` is False (default: the run's `export.gate`) the folder is replaced only if evaluation.openworld.GATE
+    passes; a refused export leaves its figures in `<checkpoint>/export_rejected.json`.
     """
     from ..analyzer import Analyzer
     from .onnx_scorer import OnnxScorer
@@ -84,6 +132,8 @@ def package_checkpoint(
         fp32_ffn_output_layers = planned.get("fp32_ffn_output_layers")
     if fp32_ffn_output_layers is None:
         fp32_ffn_output_layers = FP32_FFN_OUTPUT_LAYERS
+    if gate is None:
+        gate = bool(planned.get("gate", True))
     fp32_ffn_output_layers = tuple(i for i in fp32_ffn_output_layers if i < model.n_layers)
     norm = Normalizer()
     dev_rows = load_rows([resolve(p) for p in data_cfg.dev])
@@ -174,6 +224,13 @@ def package_checkpoint(
         if evaluate:
             rules = Analyzer.load(backend="rules")
             fused = Analyzer.load(backend="fused", model_dir=staging)
+            choice = choose_model_only_policy(fused, dev_rows)
+            config.update(model_only_min_cjk=choice["min_cjk"], model_only_min_score=choice["min_score"])
+            write_model_files(staging, staging / "model.onnx", ckpt / "tokenizer.json", labels, meta["thresholds"], config)
+            int8 = OnnxScorer.load(staging)
+            fused = Analyzer.load(backend="fused", model_dir=staging)
+            model_backend = Analyzer.load(backend="model", model_dir=staging)
+            metrics["model_only_policy"] = choice
             metrics["test"] = evaluate_systems(test_texts, _y(test_rows), int8, rules, fused, n_boot)
             metrics["dev"] = evaluate_systems([r.text for r in dev_rows], _y(dev_rows), int8, rules, fused, n_boot)
             cold = read_cold(data_cfg.cold_dir, "test")
@@ -182,6 +239,24 @@ def package_checkpoint(
             metrics["cold_test"] = insult_summary(int8, cold, n_boot)
             if data_cfg.swsr_train_rows:  # SWSR trained the insult output: its held-out test split shows what it learnt
                 metrics["swsr_test"] = insult_summary(int8, read_swsr_split(data_cfg.swsr_root, "test"), n_boot)
+            ow_rows = load_rows([resolve(p) for p in data_cfg.openworld_test]) if data_cfg.openworld_test else []
+            if ow_rows:
+                ow_facts = [facts(r.id, r.__dict__) for r in ow_rows]
+                ow_texts = [r.text for r in ow_rows]
+                metrics["openworld_test"] = {
+                    "rows": len(ow_rows),
+                    **{name: openworld_summary(ow_facts, _y(ow_rows), analyzer_labels(a, ow_texts))
+                       for name, a in (("rules", rules), ("model", model_backend), ("fused", fused))},
+                }
+            if gate:
+                fails = gate_failures(metrics["openworld_test"]["fused"], metrics["test"]["fused"]) if ow_rows \
+                    else ["no held-out open-world rows (data.openworld_test) to measure"]
+                metrics["gate"] = {"limits": dict(GATE), "failures": fails}
+                if fails:
+                    (ckpt / "export_rejected.json").write_text(
+                        json.dumps(metrics, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+                    raise PackageError("the open-world gate failed: " + "; ".join(fails)
+                                       + f" (figures in {ckpt / 'export_rejected.json'})")
         metrics["package_seconds"] = round(time.perf_counter() - started, 1)
         (staging / "metrics.json").write_text(json.dumps(metrics, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
         manifest_files = ["model.onnx", "tokenizer.json", "labels.json", "thresholds.json", "config.json", "metrics.json"]
