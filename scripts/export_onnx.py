@@ -53,6 +53,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--fp32-ffn-layers", type=lambda v: tuple(int(x) for x in v.split(",") if x.strip()), default=None,
                    metavar="0,1,...", help="FFN down-projections to keep fp32 (overrides the run's export config; "
                                            "'' = all int8)")
+    p.add_argument("--no-gate", action="store_true",
+                   help="measure the open-world gate but do not enforce it (experiments into a scratch folder only)")
     p.add_argument("--min-agreement", type=float, default=0.99,
                    help="int8 vs fp32 decision agreement required on test (lower it only for smoke runs)")
     args = p.parse_args(argv)
@@ -64,7 +66,8 @@ def main(argv: list[str] | None = None) -> int:
         metrics = package_checkpoint(args.checkpoint, args.out, fp32_out=args.keep_fp32,
                                      evaluate=not args.no_eval, n_boot=args.n_boot,
                                      min_agreement=args.min_agreement, smooth_alpha=args.smoothquant,
-                                     fp32_ffn_output_layers=args.fp32_ffn_layers)
+                                     fp32_ffn_output_layers=args.fp32_ffn_layers,
+                                     gate=False if args.no_gate else None)
     except PackageError as e:
         print(f"export failed, {args.out} left unchanged: {e}", file=sys.stderr)
         return 1

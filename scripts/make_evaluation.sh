@@ -30,6 +30,12 @@ rm -f "$OUT"/holdout/*.png
 "$PY" -m yuefu_nlp.cli evaluate data/gold/holdout --backend all --baselines \
   --train data/splits/train.jsonl --dev data/splits/dev.jsonl "${SUBSET[@]}" -o "$OUT/holdout" | tee "$OUT/holdout/summary.txt"
 
+echo "== 1c/4 yuefu evaluate data/openworld/splits/test.jsonl (text that is not a collection message; held out)" >&2
+mkdir -p "$OUT/openworld"
+rm -f "$OUT"/openworld/*.png
+"$PY" -m yuefu_nlp.cli evaluate data/openworld/splits/test.jsonl --backend all --baselines \
+  --train data/splits/train.jsonl --dev data/splits/dev.jsonl "${SUBSET[@]}" -o "$OUT/openworld" | tee "$OUT/openworld/summary.txt"
+
 echo "== 2/4 benchmarks" >&2
 "$PY" scripts/bench_rules.py --n 5000 --json "$OUT/bench_rules.json"
 if [ -f scripts/bench_model.py ]; then

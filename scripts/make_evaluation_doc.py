@@ -68,6 +68,23 @@ def render(metrics_path: str | Path, template: str | Path = TEMPLATE) -> str:
                    f"{summary.per_label_table(hold)}")
     else:
         holdout = "Not evaluated yet: run `bash scripts/make_evaluation.sh`."
+    ow_path = metrics_path.parent / "openworld" / "metrics.json"
+    before_path = metrics_path.parent / "openworld_before" / "metrics.json"
+    if ow_path.exists():
+        ow = load_report(ow_path)
+        openworld = (f"{summary.data_line(ow)}. Metrics JSON: `{_rel(ow_path)}`; printed output: "
+                     f"`{_rel(ow_path.parent)}/summary.txt`.\n\n{summary.openworld_table(ow)}\n\n"
+                     f"![Open-world false flags](evaluation/openworld/openworld_rates.png)\n\n"
+                     f"In-domain figures of the same run on these rows (mostly benign, so macro-F1 rests on the "
+                     f"minimal pairs' and hard in-domain groups' positives):\n\n{summary.comparison_table(ow)}")
+        if before_path.exists():
+            before = load_report(before_path)
+            openworld += (f"\n\n**Before issue #11**: the same rows, the model shipped before it (its metrics JSON: "
+                          f"`{_rel(before_path)}`; the rules column uses the lexicons of that time only where the "
+                          f"JSON says so: {before['settings'].get('note', 'current lexicons')}).\n\n"
+                          f"{summary.openworld_table(before)}")
+    else:
+        openworld = "Not evaluated yet: run `bash scripts/make_evaluation.sh`."
     hists = ", ".join(f"[{s['name']}](evaluation/score_hist_{s['name']}.png)" for s in report["systems"])
     values = {
         "metrics_path": _rel(metrics_path), "summary_path": f"{outdir}/summary.txt",
@@ -85,6 +102,7 @@ def render(metrics_path: str | Path, template: str | Path = TEMPLATE) -> str:
         "test_rows": f"{report['data']['rows']:,}", "test_sources": _sources(report["data"]),
         "synthetic_share": _synthetic(report),
         "holdout": holdout,
+        "openworld": openworld,
     }
     text = Path(template).read_text(encoding="utf-8")
     unknown = set(re.findall(r"\{\{(\w+)\}\}", text)) - set(values)

@@ -11,7 +11,9 @@
    (unreadable, or not judgeable out of context). Decisions are kept by row id across reruns. The script refuses to
    write splits while any flagged line has no decision.
 3. Rows we wrote (data/openworld/written/*.jsonl) are split ~60/15/25 by family and near-duplicate group
-   (corpus/splits.make_splits); a written row that nearly duplicates a gold row of another split is dropped.
+   (corpus/splits.make_splits), separately per file and row group; a written row that nearly duplicates a gold row of
+   another split is dropped. data/openworld/fresh_test/*.jsonl (rows written after a model was built, to measure it
+   afresh) go to test only.
 """
 from __future__ import annotations
 
@@ -122,12 +124,16 @@ def main(argv: list[str] | None = None) -> int:
     written = load_rows(written_files)
     # one stratified split per group (contrast, minimal pairs, each register, ...): a single greedy pass places the
     # largest families first and would put a whole kind in train
-    parts: dict[str, list[CorpusRow]] = {}
-    for r in written:
-        parts.setdefault(row_group(r), []).append(r)
+    parts: dict[tuple[str, str], list[CorpusRow]] = {}
+    for path in written_files:  # by file and group, so a file added later never moves the rows of earlier ones
+        for r in load_rows(path):
+            parts.setdefault((path.name, row_group(r)), []).append(r)
     results = [make_splits(rows, seed=args.seed) for _, rows in sorted(parts.items())]
     result_splits = {s: [r for res in results for r in res.as_dict()[s]] for s in SPLITS}
     result_dropped = [d for res in results for d in res.dropped]
+    # rows written after a model was built, to measure it afresh: test only, never trained or tuned on
+    fresh_files = sorted((OPENWORLD_DIR / "fresh_test").glob("*.jsonl"))
+    result_splits["test"] += load_rows(fresh_files) if fresh_files else []
     gold = {s: load_rows(ROOT / "data" / "splits" / f"{s}.jsonl") for s in SPLITS}
     combined = {s: list(gold[s]) + result_splits[s] for s in SPLITS}
     written_ids = {r.id for r in written}
@@ -149,7 +155,8 @@ def main(argv: list[str] | None = None) -> int:
         "held_out_sources": list(HELD_OUT_SOURCES),
         "held_out_test_rows_per_source": HELD_OUT_TEST,
         "inputs": [{"path": str(p.relative_to(ROOT)), "rows": len(load_rows(p)), "sha256": _sha256(p)}
-                   for p in written_files] + [{"path": str(REVIEW.relative_to(ROOT)), "sha256": _sha256(REVIEW)}],
+                   for p in written_files + fresh_files]
+        + [{"path": str(REVIEW.relative_to(ROOT)), "sha256": _sha256(REVIEW)}],
         "screening": {
             "sampled": len(sampled), "flagged": len(flagged),
             "decisions": dict(Counter(d["decision"] if isinstance(d["decision"], str) else "labelled"

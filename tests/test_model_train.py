@@ -253,7 +253,7 @@ def test_training_with_a_teacher_records_it(tiny, tmp_path):
     assert meta["config"]["distill"] == {"teacher": str(tiny[0].out_dir), "weight": 0.5}
 
 
-def test_compare_checkpoints_reads_dev_and_cold_dev_only(tiny, tmp_path):
+def test_compare_checkpoints_reads_dev_cold_dev_and_open_world_dev_only(tiny, tmp_path):
     import importlib.util
 
     spec = importlib.util.spec_from_file_location("compare_checkpoints", REPO_ROOT / "scripts" / "compare_checkpoints.py")
@@ -261,12 +261,15 @@ def test_compare_checkpoints_reads_dev_and_cold_dev_only(tiny, tmp_path):
     spec.loader.exec_module(mod)
     out = tmp_path / "compare.json"
     dev = REPO_ROOT / "tests" / "fixtures" / "model_tiny" / "dev.jsonl"
-    args = [str(tiny[0].out_dir), str(tmp_path / "missing"), "--dev", str(dev), "--cold-rows", "16", "--n-boot", "20"]
+    ow = REPO_ROOT / "tests" / "fixtures" / "model_tiny" / "openworld_test.jsonl"
+    args = [str(tiny[0].out_dir), str(tmp_path / "missing"), "--dev", str(dev), "--cold-rows", "16", "--n-boot", "20",
+            "--openworld-dev", str(ow)]
     assert mod.main([*args, "--json", str(out)]) == 0
     (row,) = json.loads(out.read_text(encoding="utf-8"))
     assert row["checkpoint"] == str(tiny[0].out_dir) and row["layers"] == 2
+    assert 0.0 <= row["openworld_dev_any_flag"] <= 1.0 and row["minimal_pair_dev_accuracy"] in (0.0, 1.0)
     assert 0.0 <= row["dev_macro_f1"] <= 1.0 and 0.0 <= row["cold_dev_macro_f1"] <= 1.0
-    assert mod.main([str(tmp_path / "missing"), "--dev", str(dev)]) == 2  # nothing to compare: a clear exit code
+    assert mod.main([str(tmp_path / "missing"), "--dev", str(dev), "--openworld-dev", str(ow)]) == 2  # nothing to compare: a clear exit code
 
 
 def test_train_script_reports_a_missing_teacher_and_exits_2(tmp_path):
@@ -284,10 +287,13 @@ def test_export_scores_the_held_out_open_world_rows(tiny):
     assert ow["rows"] == 33
     for system in ("rules", "model", "fused"):
         assert ow[system]["degenerate"]["rows"] == 6 and ow[system]["minimal_pairs"]["pairs"] == 1
-    choice = tiny[3]["model_only_policy"]
+    choice = tiny[3]["fusion_policy"]
     cfg = json.loads((tiny[1] / "config.json").read_text(encoding="utf-8"))
-    assert (cfg["model_only_min_cjk"], cfg["model_only_min_score"]) == (choice["min_cjk"], choice["min_score"])
-    assert len(choice["grid"]) == 25
+    assert (cfg["model_only_min_cjk"], cfg["model_only_min_score"], cfg["rule_decides"], cfg["model_veto"]) == (
+        choice["min_cjk"], choice["min_score"], choice["rule_decides"], choice["model_veto"])
+    assert len(choice["grid"]) == 360 and choice["min_cjk"] >= 2
+    an = Analyzer.load(model_dir=tiny[1])
+    assert (an.policy.rule_decides, an.policy.model_only_min_score) == (choice["rule_decides"], choice["min_score"])
 
 
 def test_the_gate_refuses_a_model_that_fails_it_and_keeps_the_old_folder(tiny, tmp_path):

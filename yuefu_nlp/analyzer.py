@@ -57,6 +57,9 @@ class Analyzer:
         cfg = getattr(scorer, "config", None)
         self.policy = policy or FusionPolicy(
             thresholds=thresholds,
+            rule_decides=float(getattr(cfg, "rule_decides", FusionPolicy.rule_decides)),
+            model_veto=float(getattr(cfg, "model_veto", FusionPolicy.model_veto)),
+            weak_rule_weight=float(getattr(cfg, "weak_rule_weight", FusionPolicy.weak_rule_weight)),
             model_only_min_cjk=int(getattr(cfg, "model_only_min_cjk", 0)),
             model_only_min_score=float(getattr(cfg, "model_only_min_score", FLAG_AT)),
         )

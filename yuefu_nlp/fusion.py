@@ -4,9 +4,8 @@ Policy (see models/*/MODEL_CARD.md for the measured effect):
 - A rule's score is how sure a hit alone makes us; a label's rule score is the noisy-OR of its distinct rules.
 - High-precision rules (score >= `rule_decides`) flag on their own unless the model is confident the label is absent
   (probability below `model_veto` x its threshold): quoted, educational or lawful wording the gates missed.
-  Chosen on the dev split (305 rows; a grid over rule_decides 0.8/0.9 x model_veto 0-0.5): from 0.8 / no veto to
-  0.9 / 0.1, compliant false positives fell from 3.4% to 1.4% at the same macro-F1 (0.909 -> 0.911). Differences of
-  one or two rows: treat them as a tie broken towards fewer false accusations.
+  The defaults (0.9 / 0.1) were chosen on the 305-row dev split for an earlier model; since issue #11 every export
+  chooses them again for its model, on dev (model/package.py: choose_fusion_policy), and writes them to config.json.
 - Where no such rule fires, the model decides against its dev-tuned threshold; weaker rule hits add evidence.
 - Negation and lawful-context gates act inside the rules (a vetoed hit never reaches fusion).
 - Model scores are rescaled so that each label's threshold maps to 0.5: one flag threshold (0.5) for every backend.
@@ -34,6 +33,7 @@ class FusionPolicy:
     thresholds: Mapping[str, float] = field(default_factory=lambda: {label: 0.5 for label in LABELS})
     model_only_min_cjk: int = 0
     model_only_min_score: float = FLAG_AT
+    weak_rule_weight: float = 0.5  # how far a weak rule hit (score < rule_decides) lifts the model's score
 
 
 def cjk_count(text: str) -> int:
@@ -84,7 +84,7 @@ def fuse_scores(
             out[label] = 0.49  # model-only and below the model-only bars: a reviewer's "low", never a flag
         else:
             # weak rule evidence nudges the model's score but cannot flag alone
-            out[label] = 1.0 - (1.0 - m) * (1.0 - 0.5 * r) if m < FLAG_AT else max(m, r)
+            out[label] = 1.0 - (1.0 - m) * (1.0 - policy.weak_rule_weight * r) if m < FLAG_AT else max(m, r)
             out[label] = min(out[label], 1.0)
     return out
 

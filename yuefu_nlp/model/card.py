@@ -105,23 +105,29 @@ def _openworld_block(m: dict) -> list[str]:
     return lines
 
 
-def _model_only_block(m: dict) -> list[str]:
-    c = m["model_only_policy"]
+def _fusion_block(m: dict) -> list[str]:
+    c = m["fusion_policy"]
+    keys = ("rule_decides", "model_veto", "weak_rule_weight", "min_cjk", "min_score")
+    pick = next(t for t in c["grid"] if all(t[k] == c[k] for k in keys))
     best = max(c["grid"], key=lambda t: t["macro_f1"])
-    pick = next(t for t in c["grid"] if t["min_cjk"] == c["min_cjk"] and t["min_score"] == c["min_score"])
-    base = next(t for t in c["grid"] if t["min_cjk"] == 0 and t["min_score"] == 0.5)
+    old = next((t for t in c["grid"] if t["rule_decides"] == 0.9 and t["model_veto"] == 0.1 and t["min_score"] == 0.5
+                and t["weak_rule_weight"] == 0.5 and t["min_cjk"] == min(x["min_cjk"] for x in c["grid"])), None)
     return [
-        f"- **What a model-only finding means.** A finding with rule id `model` is the model's alone: no lexicon rule "
-        f"fired for its label, so there is no matched phrase, only the model's reading of the whole judged text. It is "
-        f"made only when the judged text has at least {c['min_cjk']} Chinese characters and the rescaled score is at "
-        f"least {c['min_score']} (0.5 is the label's threshold); below those bars the score is capped at 0.49, a `low` "
-        "risk a reviewer can still sort by. The bars were chosen on dev "
-        f"({c['rows']:,} rows, our dev split plus the open-world dev split) over a grid of "
-        f"{len(c['grid'])} settings, by the rule \"{c['rule']}\": the chosen setting has dev macro-F1 "
-        f"{pick['macro_f1']:.4f} with {pick['compliant_flagged']} compliant dev rows flagged, against "
-        f"{base['macro_f1']:.4f} / {base['compliant_flagged']} with no bars and {best['macro_f1']:.4f} at the best point.",
-        "- Treat a model-only finding as weaker evidence than a rule finding: its span is the judged turn, not a phrase, "
-        "and its citation is the label's strongest rule citation, not a matched rule's.",
+        f"- **Chosen for this model on dev** ({c['rows']:,} rows: our dev split plus the open-world dev split), over "
+        f"{len(c['grid'])} settings, by the rule \"{c['rule']}\": rules decide alone from score {c['rule_decides']}, "
+        f"the model vetoes them below {c['model_veto']} x its threshold, a weak rule hit lifts the model's score with "
+        f"weight {c['weak_rule_weight']}, and a model-only finding needs "
+        f"{c['min_cjk']} Chinese characters and a score of {c['min_score']}. Dev macro-F1 {pick['macro_f1']:.4f} with "
+        f"{pick['compliant_flagged']} compliant dev rows flagged"
+        + (f" (the previous fixed policy, 0.9 / 0.1 / 0.5 / no score bar: {old['macro_f1']:.4f} and "
+              f"{old['compliant_flagged']})"
+           if old else "") + f"; best grid point {best['macro_f1']:.4f}. The character bar starts at 2 by design: a lone "
+        "character or Latin-only text carries nothing a model could read as a threat.",
+        "- **What a model-only finding means.** A finding with rule id `model` is the model's alone: no lexicon rule "
+        "fired for its label, so there is no matched phrase, only the model's reading of the whole judged text. Below "
+        "the bars above its score is capped at 0.49, a `low` risk a reviewer can still sort by. Treat it as weaker "
+        "evidence than a rule finding: its span is the judged turn, and its citation is the label's strongest rule "
+        "citation, not a matched rule's.",
     ]
 
 
@@ -278,15 +284,16 @@ def render_model_card(config: dict, m: dict) -> str:
     out += [
         "",
         "## Fusion with the rules (yuefu_nlp/fusion.py)",
-        f"- A label's rule score is the noisy-OR of its distinct rule hits. Rules with score >= {_POLICY.rule_decides} "
-        "(high precision) flag on their own and keep their spans and citations, unless the model is sure the label is "
-        f"absent (probability below {_POLICY.model_veto} x its threshold): quoted, educational or lawful wording the "
-        "rule gates missed. Both values were chosen on the dev split (see yuefu_nlp/fusion.py).",
+        f"- A label's rule score is the noisy-OR of its distinct rule hits. Rules with score >= "
+        f"{config.get('rule_decides', _POLICY.rule_decides)} (high precision) flag on their own and keep their spans "
+        "and citations, unless the model is sure the label is absent (probability below "
+        f"{config.get('model_veto', _POLICY.model_veto)} x its threshold): quoted, educational or lawful wording the "
+        "rule gates missed.",
         "- Where no such rule fires, the model decides: its probability is rescaled so that the dev-tuned threshold "
         "maps to 0.5, the one flag line for every backend; weaker rule hits add to that score.",
         "- Negation and lawful-context cues veto rule hits inside the rule engine, before fusion.",
         "- A model-only finding spans the judged turn, carries rule id `model` and says that no lexicon rule fired.",
-        *(_model_only_block(m) if "model_only_policy" in m else []),
+        *(_fusion_block(m) if "fusion_policy" in m else []),
         "",
         "## How to retrain",
         "```bash",

@@ -44,6 +44,10 @@ class ScorerConfig:
     # at least this many Chinese characters in the judged text, and at least this fused score (0.5 = threshold).
     model_only_min_cjk: int = 0
     model_only_min_score: float = 0.5
+    # when a high-precision rule decides alone, and how sure the model must be that the label is absent to veto it
+    rule_decides: float = 0.9
+    model_veto: float = 0.1
+    weak_rule_weight: float = 0.5
 
 
 class OnnxScorer:

@@ -35,7 +35,7 @@ from .smooth import smooth_ffn_outputs
 from .train_config import DataConfig, resolve
 from .train_data import read_cold, read_swsr_split
 
-__all__ = ["package_checkpoint", "choose_model_only_policy", "MAX_FOLDER_BYTES", "PackageError"]
+__all__ = ["package_checkpoint", "choose_fusion_policy", "MAX_FOLDER_BYTES", "PackageError"]
 
 log = logging.getLogger(__name__)
 MAX_FOLDER_BYTES = 40_000_000  # "at most 40 MB", read strictly (decimal)
@@ -54,46 +54,57 @@ def _y(rows) -> np.ndarray:
     return np.asarray([[label in r.labels for label in LABELS] for r in rows], dtype=bool).reshape(-1, len(LABELS))
 
 
-MODEL_ONLY_GRID = {"min_cjk": (0, 2, 3, 4, 6), "min_score": (FLAG_AT, 0.6, 0.7, 0.8, 0.9)}
+# min_cjk starts at 2: a lone character or Latin-only text ("TD", "ok", "七") carries no threat a model could read,
+# whatever dev says (a design floor, stated in the card)
+# Chosen on dev at export for each model: the fusion policy depends on how the model's scores are calibrated.
+# min_cjk starts at 2: a lone character or Latin-only text ("TD", "ok", "七") carries no threat a model could read,
+# whatever dev says (a design floor, stated in the card).
+FUSION_GRID = {"rule_decides": (0.8, 0.85, 0.9), "model_veto": (0.1, 0.3, 0.5), "weak_rule_weight": (0.3, 0.5),
+               "min_cjk": (2, 3, 4, 6), "min_score": (FLAG_AT, 0.6, 0.7, 0.8, 0.9)}
 
 
-class _MemoScorer:
-    """A scorer that remembers its probabilities per text, so a policy grid costs one model pass."""
+def choose_fusion_policy(fused, dev_rows, grid: dict = FUSION_GRID) -> dict:
+    """The fusion policy (fusion.py: when a rule decides alone, when the model vetoes it, how far a weak rule lifts
+    the model's score, what a model-only finding needs) with the best fused macro-F1 on dev; within 0.002 of the best, the fewest flagged compliant rows, then the
+    highest model-only score bar, then the lowest character bar (a stricter bar that dev cannot tell apart costs recall
+    on short messages for nothing), then the highest rule_decides and the lowest veto. Returns the choice and every
+    grid point. Rule hits and model probabilities are computed once; only the fusion is repeated."""
+    from itertools import product
 
-    def __init__(self, scorer) -> None:
-        self.labels, self.thresholds, self.config = scorer.labels, scorer.thresholds, scorer.config
-        self._scorer, self._seen = scorer, {}
-
-    def predict_proba(self, texts):
-        todo = list(dict.fromkeys(t for t in texts if t not in self._seen))
-        if todo:
-            self._seen.update(zip(todo, self._scorer.predict_proba(todo)))
-        return [self._seen[t] for t in texts]
-
-
-def choose_model_only_policy(fused, dev_rows, grid: dict = MODEL_ONLY_GRID) -> dict:
-    """The model-only bars (fusion.py) with the best fused macro-F1 on dev; within 0.002 of the best, the fewest
-    flagged compliant rows, then the strictest. Returns the choice and every grid point's figures."""
-    from ..analyzer import Analyzer
     from ..evaluation.metrics import compute_metrics
 
     texts, y = [r.text for r in dev_rows], _y(dev_rows)
-    memo = Analyzer(normalizer=fused.normalizer, segmenter=fused.segmenter, matcher=fused.matcher,
-                    scorer=_MemoScorer(fused.scorer), backend="fused")
+    raw = [fused._rule_findings(t) for t in texts]
+    judged = [j for _, j in raw]
+    todo = [i for i, j in enumerate(judged) if j.strip()]
+    probs: list = [None] * len(texts)
+    for i, p in zip(todo, fused.scorer.predict_proba([judged[i] for i in todo])):
+        probs[i] = p
     table = []
-    for min_cjk in grid["min_cjk"]:
-        for min_score in grid["min_score"]:
-            policy = FusionPolicy(thresholds=dict(fused.scorer.thresholds), model_only_min_cjk=min_cjk,
-                                  model_only_min_score=min_score)
-            pred = analyzer_labels(memo.with_policy(policy), texts)
-            m = compute_metrics(y, pred, n_boot=1)  # point figures only
-            table.append({"min_cjk": min_cjk, "min_score": min_score, "macro_f1": round(m.macro_f1, 4),
-                          "compliant_flagged": int((pred.any(axis=1) & ~y.any(axis=1)).sum())})
+    for rd, veto, weak, min_cjk, min_score in product(grid["rule_decides"], grid["model_veto"], grid["weak_rule_weight"],
+                                                      grid["min_cjk"], grid["min_score"]):
+        policy = FusionPolicy(thresholds=dict(fused.scorer.thresholds), rule_decides=rd, model_veto=veto,
+                              weak_rule_weight=weak, model_only_min_cjk=min_cjk, model_only_min_score=min_score)
+        an = fused.with_policy(policy)
+        pred = np.zeros_like(y)
+        for i, (t, (f, j), p) in enumerate(zip(texts, raw, probs)):
+            for label in an._result(t, f, j, p).labels:
+                pred[i, LABELS.index(label)] = True
+        m = compute_metrics(y, pred, n_boot=1)  # point figures only
+        table.append({"rule_decides": rd, "model_veto": veto, "weak_rule_weight": weak, "min_cjk": min_cjk,
+                      "min_score": min_score,
+                      "macro_f1": round(m.macro_f1, 4),
+                      "compliant_flagged": int((pred.any(axis=1) & ~y.any(axis=1)).sum())})
     best = max(t["macro_f1"] for t in table)
     near = [t for t in table if t["macro_f1"] >= best - 0.002]
-    pick = min(near, key=lambda t: (t["compliant_flagged"], -t["min_score"], -t["min_cjk"]))
-    return {"min_cjk": pick["min_cjk"], "min_score": pick["min_score"], "split": "dev", "rows": len(dev_rows),
-            "rule": "best fused macro-F1; within 0.002: fewest flagged compliant rows, then strictest", "grid": table}
+    pick = min(near, key=lambda t: (t["compliant_flagged"], -t["min_score"], t["min_cjk"], -t["rule_decides"],
+                                    t["model_veto"], -t["weak_rule_weight"]))
+    return {**{k: pick[k] for k in ("rule_decides", "model_veto", "weak_rule_weight", "min_cjk", "min_score")},
+            "split": "dev",
+            "rows": len(dev_rows),
+            "rule": "best fused macro-F1; within 0.002: fewest flagged compliant rows, then the highest model-only score "
+                    "bar, the lowest character bar, the highest rule_decides, the lowest veto, the larger weak-rule "
+                    "weight", "grid": table}
 
 
 def package_checkpoint(
@@ -224,13 +235,15 @@ def package_checkpoint(
         if evaluate:
             rules = Analyzer.load(backend="rules")
             fused = Analyzer.load(backend="fused", model_dir=staging)
-            choice = choose_model_only_policy(fused, dev_rows)
-            config.update(model_only_min_cjk=choice["min_cjk"], model_only_min_score=choice["min_score"])
+            choice = choose_fusion_policy(fused, dev_rows)
+            config.update(model_only_min_cjk=choice["min_cjk"], model_only_min_score=choice["min_score"],
+                          rule_decides=choice["rule_decides"], model_veto=choice["model_veto"],
+                          weak_rule_weight=choice["weak_rule_weight"])
             write_model_files(staging, staging / "model.onnx", ckpt / "tokenizer.json", labels, meta["thresholds"], config)
             int8 = OnnxScorer.load(staging)
             fused = Analyzer.load(backend="fused", model_dir=staging)
             model_backend = Analyzer.load(backend="model", model_dir=staging)
-            metrics["model_only_policy"] = choice
+            metrics["fusion_policy"] = choice
             metrics["test"] = evaluate_systems(test_texts, _y(test_rows), int8, rules, fused, n_boot)
             metrics["dev"] = evaluate_systems([r.text for r in dev_rows], _y(dev_rows), int8, rules, fused, n_boot)
             cold = read_cold(data_cfg.cold_dir, "test")
