@@ -120,6 +120,7 @@ def package_checkpoint(
     fp32_ffn_output_layers: tuple[int, ...] | None = None,
     calibration_rows: int = 256,
     gate: bool | None = None,
+    gate_limits: dict | None = None,
 ) -> dict:
     """Build `out_dir` from `ckpt_dir`; returns the metrics written to metrics.json. Raises PackageError on a failed check.
 
@@ -128,7 +129,7 @@ def package_checkpoint(
     SmoothQuant on every FFN down-projection with everything int8 (smooth.py), calibrated on train texts.
     With evaluation, the model-only policy (fusion.py) is chosen on dev, the held-out open-world rows are scored, and
     unless `gate` is False (default: the run's `export.gate`) the folder is replaced only if evaluation.openworld.GATE
-    passes; a refused export leaves its figures in `<checkpoint>/export_rejected.json`.
+    (with `gate_limits` overriding some of its values) passes; a refused export leaves its figures in `<checkpoint>/export_rejected.json`.
     """
     from ..analyzer import Analyzer
     from .onnx_scorer import OnnxScorer
@@ -262,9 +263,10 @@ def package_checkpoint(
                        for name, a in (("rules", rules), ("model", model_backend), ("fused", fused))},
                 }
             if gate:
-                fails = gate_failures(metrics["openworld_test"]["fused"], metrics["test"]["fused"]) if ow_rows \
-                    else ["no held-out open-world rows (data.openworld_test) to measure"]
-                metrics["gate"] = {"limits": dict(GATE), "failures": fails}
+                limits = {**GATE, **(gate_limits or {})}
+                fails = gate_failures(metrics["openworld_test"]["fused"], metrics["test"]["fused"], limits) \
+                    if ow_rows else ["no held-out open-world rows (data.openworld_test) to measure"]
+                metrics["gate"] = {"limits": limits, "failures": fails}
                 if fails:
                     (ckpt / "export_rejected.json").write_text(
                         json.dumps(metrics, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
