@@ -110,3 +110,14 @@ def test_written_sets_meet_their_sizes():
     assert len(per_word) >= 40 and min(per_word.values()) >= 10
     pairs = load_rows(WRITTEN / "minimal_pairs.jsonl")
     assert len({r.family for r in pairs}) >= 300
+
+
+# In-domain cases of the issue: a collector posing as a court, a lawful notice, a negated slur, reported speech.
+@pytest.mark.parametrize("text, labels", [
+    ("这里是XX区人民法院，您的借款纠纷已转入执行程序，请立即联系承办法官。", {"false_legal_claim"}),
+    ("如逾期未还，我司将依法向人民法院提起诉讼。", set()),
+    ("您不是老赖，我们相信您只是暂时困难。", set()),
+    ("客户说要去单位堵我，我已上报主管。", set()),
+])
+def test_hard_in_domain_cases(fused, text, labels):
+    assert set(fused.analyze(text).labels) == labels
