@@ -18,7 +18,6 @@
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import sys
 from collections import Counter
@@ -32,15 +31,12 @@ sys.path.insert(0, str(ROOT))
 from yuefu_nlp.corpus.openworld import HELD_OUT_SOURCES, OPENWORLD_DIR, row_group, sample_bundle  # noqa: E402
 from yuefu_nlp.corpus.schema import CorpusRow, load_rows, write_rows  # noqa: E402
 from yuefu_nlp.corpus.splits import SPLITS, check_no_leak, label_summary, make_splits  # noqa: E402
+from yuefu_nlp.model.manifest import sha256_file  # noqa: E402
 from yuefu_nlp.types import LABELS  # noqa: E402
 
 SIZES = {"train": 1000, "dev": 250, "test": 600}  # per trained source
 HELD_OUT_TEST = 2000  # per held-out source
 REVIEW = OPENWORLD_DIR / "review" / "bundle_review.jsonl"
-
-
-def _sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 def screen(rows: list[CorpusRow], model_dir: Path | None, batch_size: int = 64) -> dict[str, dict]:
@@ -121,22 +117,25 @@ def main(argv: list[str] | None = None) -> int:
             decided[split].append(CorpusRow(**{**r.__dict__, "labels": labels}))
 
     written_files = sorted((OPENWORLD_DIR / "written").glob("*.jsonl"))
-    written = load_rows(written_files)
+    # rows written after a model was built, to measure it afresh: test only, never trained or tuned on
+    fresh_files = sorted((OPENWORLD_DIR / "fresh_test").glob("*.jsonl"))
+    rows_of = {p: load_rows(p) for p in written_files + fresh_files}
+    ids = [r.id for rows in rows_of.values() for r in rows]
+    if len(ids) != len(set(ids)):
+        raise SystemExit(f"duplicate row ids across {OPENWORLD_DIR}: {sorted({i for i in ids if ids.count(i) > 1})[:5]}")
     # one stratified split per group (contrast, minimal pairs, each register, ...): a single greedy pass places the
     # largest families first and would put a whole kind in train
     parts: dict[tuple[str, str], list[CorpusRow]] = {}
     for path in written_files:  # by file and group, so a file added later never moves the rows of earlier ones
-        for r in load_rows(path):
+        for r in rows_of[path]:
             parts.setdefault((path.name, row_group(r)), []).append(r)
     results = [make_splits(rows, seed=args.seed) for _, rows in sorted(parts.items())]
     result_splits = {s: [r for res in results for r in res.as_dict()[s]] for s in SPLITS}
     result_dropped = [d for res in results for d in res.dropped]
-    # rows written after a model was built, to measure it afresh: test only, never trained or tuned on
-    fresh_files = sorted((OPENWORLD_DIR / "fresh_test").glob("*.jsonl"))
-    result_splits["test"] += load_rows(fresh_files) if fresh_files else []
+    result_splits["test"] += [r for p in fresh_files for r in rows_of[p]]
     gold = {s: load_rows(ROOT / "data" / "splits" / f"{s}.jsonl") for s in SPLITS}
     combined = {s: list(gold[s]) + result_splits[s] for s in SPLITS}
-    written_ids = {r.id for r in written}
+    written_ids = {r.id for p in written_files for r in rows_of[p]}
     dropped: dict[str, str] = {}
     for p in check_no_leak(combined):
         if p.kind == "source":
@@ -154,9 +153,9 @@ def main(argv: list[str] | None = None) -> int:
         "bundle_sizes_per_source": SIZES,
         "held_out_sources": list(HELD_OUT_SOURCES),
         "held_out_test_rows_per_source": HELD_OUT_TEST,
-        "inputs": [{"path": str(p.relative_to(ROOT)), "rows": len(load_rows(p)), "sha256": _sha256(p)}
+        "inputs": [{"path": str(p.relative_to(ROOT)), "rows": len(rows_of[p]), "sha256": sha256_file(p)}
                    for p in written_files + fresh_files]
-        + [{"path": str(REVIEW.relative_to(ROOT)), "sha256": _sha256(REVIEW)}],
+        + [{"path": str(REVIEW.relative_to(ROOT)), "sha256": sha256_file(REVIEW)}],
         "screening": {
             "sampled": len(sampled), "flagged": len(flagged),
             "decisions": dict(Counter(d["decision"] if isinstance(d["decision"], str) else "labelled"

@@ -90,9 +90,9 @@ def openworld_summary(rows: Sequence[RowFacts], y_true: np.ndarray, y_pred: np.n
 
     ow = (kind == "openworld") & benign
     out["openworld_benign"] = _rate(any_pred[ow])
-    out["by_register"] = {reg: _rate(any_pred[ow & (np.asarray([r.register for r in rows]) == reg)])
-                          for reg in OPENWORLD_REGISTERS if reg != "degenerate"
-                          and any(r.register == reg and k for r, k in zip(rows, ow))}
+    registers = np.asarray([r.register for r in rows])
+    out["by_register"] = {reg: _rate(any_pred[ow & (registers == reg)])
+                          for reg in OPENWORLD_REGISTERS if reg != "degenerate" and (ow & (registers == reg)).any()}
     groups = np.asarray([r.group for r in rows])
     out["by_group"] = {g: _rate(any_pred[ow & (groups == g)]) for g in sorted(set(groups[ow]))}
     held = ow & np.isin(groups, list(HELD_OUT_SOURCES))
