@@ -69,9 +69,9 @@ def run_one(
     backend: str, batch: int, texts: list[str], model_dir: Path, ckpt: Path, fp32_onnx: Path, repeats: int
 ) -> dict:
     """Child process: load one backend, score `texts` in batches of `batch`, report messages/s and peak RSS."""
-    from yuefu_nlp.model.inputs import model_text
-    from yuefu_nlp.model.onnx_scorer import available_cores
-    from yuefu_nlp.normalize import Normalizer
+    from yuefu_nlp.pipeline.stages import model_text
+    from yuefu_nlp.runtime.onnx_scorer import available_cores
+    from yuefu_nlp.text.normalize import Normalizer
 
     norm = Normalizer()
     mts = [model_text(t, norm) for t in texts]
@@ -79,8 +79,8 @@ def run_one(
     if backend == "torch-fp32":
         import torch
 
-        from yuefu_nlp.model.classifier import load_classifier
-        from yuefu_nlp.model.encoding import TextEncoder, pad_batch
+        from yuefu_nlp.training.classifier import load_classifier
+        from yuefu_nlp.runtime.encoding import TextEncoder, pad_batch
 
         torch.set_num_threads(available_cores())
         model, meta = load_classifier(ckpt)
@@ -91,7 +91,7 @@ def run_one(
             with torch.inference_mode():
                 torch.sigmoid(model(torch.from_numpy(ids), torch.from_numpy(mask)))
     else:
-        from yuefu_nlp.model.onnx_scorer import OnnxScorer
+        from yuefu_nlp.runtime.onnx_scorer import OnnxScorer
 
         scorer = OnnxScorer.load(model_dir, model_file="model.onnx" if backend == "onnx-int8" else str(fp32_onnx))
 
@@ -123,10 +123,10 @@ def run_profile(texts: list[str], model_dir: Path, model_file: str, batch: int =
 
     import onnxruntime as ort
 
-    from yuefu_nlp.model.encoding import pad_batch
-    from yuefu_nlp.model.inputs import model_text
-    from yuefu_nlp.model.onnx_scorer import OnnxScorer, available_cores
-    from yuefu_nlp.normalize import Normalizer
+    from yuefu_nlp.runtime.encoding import pad_batch
+    from yuefu_nlp.pipeline.stages import model_text
+    from yuefu_nlp.runtime.onnx_scorer import OnnxScorer, available_cores
+    from yuefu_nlp.text.normalize import Normalizer
 
     scorer = OnnxScorer.load(model_dir)
     norm = Normalizer()
@@ -187,7 +187,7 @@ def _child(args: list[str]) -> dict:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from yuefu_nlp.model.paths import default_model_dir
+    from yuefu_nlp.runtime.paths import default_model_dir
 
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--model-dir", type=Path, default=default_model_dir())
@@ -222,7 +222,7 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps(run_score_path(texts, args.model_dir, args.repeats)))
         return 0
 
-    from yuefu_nlp.model.onnx_scorer import available_cores
+    from yuefu_nlp.runtime.onnx_scorer import available_cores
 
     if not (args.checkpoint / "checkpoint.json").is_file():
         print(f"no checkpoint at {args.checkpoint}: train one first (scripts/train.py)", file=sys.stderr)
@@ -237,8 +237,8 @@ def main(argv: list[str] | None = None) -> int:
         fp32 = Path(tmp) / "model_fp32.onnx"
         subprocess.run([sys.executable, "-c", (
             "import sys; sys.path.insert(0, sys.argv[1])\n"
-            "from yuefu_nlp.model.classifier import load_classifier\n"
-            "from yuefu_nlp.model.export import export_onnx\n"
+            "from yuefu_nlp.training.classifier import load_classifier\n"
+            "from yuefu_nlp.training.export import export_onnx\n"
             "export_onnx(load_classifier(sys.argv[2])[0], sys.argv[3])"
         ), str(ROOT), str(args.checkpoint), str(fp32)], check=True)
         jobs = {(backend, batch): [backend, str(batch), str(texts_file), str(args.checkpoint), str(fp32)]

@@ -19,8 +19,8 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from yuefu_nlp import Analyzer  # noqa: E402
-from yuefu_nlp.normalize import Normalizer  # noqa: E402
-from yuefu_nlp.segment import Segmenter  # noqa: E402
+from yuefu_nlp.text.normalize import Normalizer  # noqa: E402
+from yuefu_nlp.text.segment import Segmenter  # noqa: E402
 
 
 def sms_texts(n: int) -> list[str]:

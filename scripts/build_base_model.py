@@ -15,12 +15,12 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a checkout without installing
-from yuefu_nlp.model.cache import (  # noqa: E402
+from yuefu_nlp.errors import BaseModelCacheError  # noqa: E402
+from yuefu_nlp.training.cache import (  # noqa: E402
     MANIFEST,
-    BaseModelCacheError,
     base_model_dir,
     build_base_model,
-    verify_manifest,
+    verify_base_model,
 )
 
 
@@ -36,7 +36,7 @@ def main(argv: list[str] | None = None) -> int:
 
     if args.verify_only or ((out / MANIFEST).is_file() and not args.force):
         try:
-            verify_manifest(out)
+            verify_base_model(out)
         except BaseModelCacheError as e:
             print(f"error: {e}", file=sys.stderr)
             return 1

@@ -24,33 +24,12 @@ sys.path.insert(0, str(ROOT))  # run from a checkout without installing
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 
-class TorchScorer:
-    """The `predict_array` interface of OnnxScorer, on a torch checkpoint (for model_probs)."""
-
-    def __init__(self, ckpt: Path) -> None:
-        from yuefu_nlp.model.classifier import load_classifier
-        from yuefu_nlp.model.encoding import TextEncoder
-
-        self.model, self.meta = load_classifier(ckpt)
-        self.labels = tuple(self.meta["labels"])
-        self.thresholds = self.meta["thresholds"]
-        self.encoder = TextEncoder.from_file(ckpt / "tokenizer.json", self.meta["max_length"], self.meta["window_overlap"])
-
-    def predict_array(self, texts: list[str], batch_size: int | None = None) -> np.ndarray:
-        from yuefu_nlp.model.classifier import window_probs
-
-        windows = self.encoder.windows(texts)
-        owners = [i for i, ws in enumerate(windows) for _ in ws]
-        probs = window_probs(self.model, [w for ws in windows for w in ws], self.encoder.pad_id, batch_size or 64)
-        out = np.zeros((len(texts), len(self.labels)), dtype=np.float32)
-        np.maximum.at(out, np.asarray(owners), probs)
-        return out
-
-
 def compare(ckpt: Path, dev_rows, cold_dev: list[tuple[str, int]], n_boot: int, ow_rows=()) -> dict:
-    from yuefu_nlp.model.evaluate import binary_summary, model_probs, multilabel_summary
-    from yuefu_nlp.model.metrics import decisions
+    from yuefu_nlp.training.evaluate import binary_summary, model_probs, multilabel_summary
+    from yuefu_nlp.training.metrics import decisions
     from yuefu_nlp.types import LABELS
+
+    from yuefu_nlp.training.torch_scorer import TorchScorer
 
     scorer = TorchScorer(ckpt)
     th = [scorer.thresholds[label] for label in LABELS]
@@ -80,7 +59,7 @@ def main(argv: list[str] | None = None) -> int:
     from tqdm.auto import tqdm
 
     from yuefu_nlp.corpus.schema import load_rows
-    from yuefu_nlp.model.train_data import read_cold
+    from yuefu_nlp.training.train_data import read_cold
 
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("checkpoints", nargs="+", type=Path)

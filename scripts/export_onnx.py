@@ -17,7 +17,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a check
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
-from yuefu_nlp.model.paths import default_model_dir  # noqa: E402
+from yuefu_nlp.runtime.paths import default_model_dir  # noqa: E402
 
 
 def summarize(metrics: dict) -> str:
@@ -60,7 +60,8 @@ def main(argv: list[str] | None = None) -> int:
     args = p.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     logging.getLogger("yuefu_nlp").setLevel(logging.INFO)  # onnxruntime's quantizer logs every tensor at INFO
-    from yuefu_nlp.model.package import PackageError, package_checkpoint
+    from yuefu_nlp.errors import PackageError
+    from yuefu_nlp.training.package import package_checkpoint
 
     try:
         metrics = package_checkpoint(args.checkpoint, args.out, fp32_out=args.keep_fp32,

@@ -31,7 +31,7 @@ sys.path.insert(0, str(ROOT))
 from yuefu_nlp.corpus.openworld import HELD_OUT_SOURCES, OPENWORLD_DIR, row_group, sample_bundle  # noqa: E402
 from yuefu_nlp.corpus.schema import CorpusRow, load_rows, write_rows  # noqa: E402
 from yuefu_nlp.corpus.splits import SPLITS, check_no_leak, label_summary, make_splits  # noqa: E402
-from yuefu_nlp.model.manifest import sha256_file  # noqa: E402
+from yuefu_nlp.runtime.manifest import sha256_file  # noqa: E402
 from yuefu_nlp.types import LABELS  # noqa: E402
 
 SIZES = {"train": 1000, "dev": 250, "test": 600}  # per trained source
@@ -46,10 +46,11 @@ def screen(rows: list[CorpusRow], model_dir: Path | None, batch_size: int = 64) 
     rules = Analyzer.load("rules")
     model = Analyzer.load("fused", model_dir=model_dir)
     out: dict[str, dict] = {}
-    pairs = [(r.id, r.text) for r in rows]
-    by_rules = {i: res for i, res in tqdm(rules.analyze_batch(pairs, batch_size=batch_size), total=len(pairs),
-                                          desc="screen: rules")}
-    for rid, res in tqdm(model.analyze_batch(pairs, batch_size=batch_size), total=len(pairs), desc="screen: model"):
+    pairs = [(r.text, r.id) for r in rows]
+    by_rules = {i: res for res, i in tqdm(rules.analyze_batch(pairs, batch_size=batch_size, as_tuples=True),
+                                          total=len(pairs), desc="screen: rules")}
+    for res, rid in tqdm(model.analyze_batch(pairs, batch_size=batch_size, as_tuples=True), total=len(pairs),
+                         desc="screen: model"):
         r_labels = sorted(by_rules[rid].labels, key=LABELS.index)
         m_labels = sorted(res.labels, key=LABELS.index)
         if r_labels or m_labels:

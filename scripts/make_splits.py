@@ -9,7 +9,6 @@ share a family with nor nearly duplicate a dev/test row. The script refuses to w
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import sys
 from pathlib import Path
@@ -18,13 +17,10 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from yuefu_nlp.corpus.schema import load_rows, write_rows  # noqa: E402
+from yuefu_nlp.runtime.manifest import sha256_file  # noqa: E402
 from yuefu_nlp.corpus.splits import (  # noqa: E402
     NEAR_DUP_THRESHOLD, SHINGLE_SIZE, SPLITS, TARGET, check_no_leak, label_conflicts, label_summary, make_splits,
 )
-
-
-def _sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -55,7 +51,7 @@ def main(argv: list[str] | None = None) -> int:
         "near_duplicate": {"shingle": SHINGLE_SIZE, "jaccard_threshold": NEAR_DUP_THRESHOLD, "method": "exact all-pairs"},
         "target_handwritten_fraction": TARGET,
         "inputs": [{"path": str(p.relative_to(ROOT)) if p.is_relative_to(ROOT) else str(p), "rows": len(load_rows(p)),
-                    "sha256": _sha256(p)} for p in inputs],
+                    "sha256": sha256_file(p)} for p in inputs],
         "handwritten_groups": result.n_groups,
         "splits": {},
         "dropped": [{"id": i, "reason": why} for i, why in result.dropped],

@@ -33,9 +33,9 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     logging.getLogger("yuefu_nlp").setLevel(logging.INFO)  # onnxruntime's quantizer logs every tensor at INFO
 
-    from yuefu_nlp.model.distill import TeacherError
-    from yuefu_nlp.model.train import train
-    from yuefu_nlp.model.train_config import load_config
+    from yuefu_nlp.errors import TeacherError
+    from yuefu_nlp.training.train import train
+    from yuefu_nlp.training.train_config import load_config
 
     overrides = {}
     for item in args.set:

@@ -38,13 +38,18 @@ def test_empty_text_gives_empty_result(rules_analyzer, empty):
     assert all(v == 0.0 for v in res.scores.values())
 
 
-def test_analyze_batch_streams_and_carries_ids(rules_analyzer):
-    rows = [("a", "你个骗子"), ("b", "请按时还款，谢谢"), ("c", "")]
-    out = list(rules_analyzer.analyze_batch(iter(rows), batch_size=2))
-    assert [i for i, _ in out] == ["a", "b", "c"]
-    assert out[0][1].labels == rules_analyzer.analyze("你个骗子").labels
+def test_analyze_batch_streams_and_carries_context(rules_analyzer):
+    rows = [("你个骗子", "a"), ("请按时还款，谢谢", "b"), ("", "c")]
+    out = list(rules_analyzer.analyze_batch(iter(rows), batch_size=2, as_tuples=True))
+    assert [ctx for _, ctx in out] == ["a", "b", "c"]
+    assert out[0][0].labels == rules_analyzer.analyze("你个骗子").labels == {"insult"}
     plain = list(rules_analyzer.analyze_batch(["你个骗子", "好"], batch_size=1))
-    assert [i for i, _ in plain] == [0, 1]
+    assert [r.text for r in plain] == ["你个骗子", "好"] and plain[0].labels == {"insult"}
+    # a text that happens to be a pair is never guessed to be (text, context): the caller says so
+    with pytest.raises(TypeError, match="str"):
+        list(rules_analyzer.analyze_batch([("你个骗子", "a")]))
+    with pytest.raises(TypeError, match="as_tuples"):
+        list(rules_analyzer.analyze_batch(["你个骗子"], as_tuples=True))
 
 
 def test_analyze_batch_is_lazy(rules_analyzer):
@@ -53,7 +58,7 @@ def test_analyze_batch_is_lazy(rules_analyzer):
         raise RuntimeError("the second batch must not be read before the first is consumed")
 
     gen = rules_analyzer.analyze_batch(rows(), batch_size=1)
-    assert next(gen)[0] == 0
+    assert next(gen).text == "第一条"
 
 
 def test_unknown_backend():

@@ -45,7 +45,7 @@ def test_broken_rows_name_file_line_and_field():
         (6, "source", "'crawled'"),
         (7, "labels", "expected a list"),
         (8, "lable", "unknown field"),
-        (9, "text", "collector turn"),
+        (9, "text", "collector line"),
         (10, "id", "duplicate id 'fx-bad-1'"),
         (11, "text", "empty"),
         (11, "labels", "duplicate label"),

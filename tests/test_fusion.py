@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from yuefu_nlp.fusion import FLAG_AT, FusionPolicy, fuse_scores, rescale, risk_level
+from yuefu_nlp.pipeline.fusion import FLAG_AT, FusionPolicy, fuse_scores, rescale, risk_level
 from yuefu_nlp.types import LABELS
 
 POLICY = FusionPolicy(thresholds={label: 0.4 for label in LABELS})

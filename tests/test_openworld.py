@@ -29,8 +29,8 @@ def splits():
 def test_no_degenerate_input_is_flagged(fused):
     rows = load_rows(WRITTEN / "degenerate.jsonl")
     assert len(rows) >= 300
-    flagged = [(r.text, sorted(res.labels)) for r, (_, res) in
-               zip(rows, fused.analyze_batch([(r.id, r.text) for r in rows]))]
+    flagged = [(r.text, sorted(res.labels)) for r, res in
+               zip(rows, fused.analyze_batch([r.text for r in rows]))]
     assert [f for f in flagged if f[1]] == []
 
 
@@ -57,7 +57,7 @@ def test_ordinary_text_gets_no_label(fused, text):
 def test_a_sample_of_held_out_contrast_rows_stays_clean(fused, splits):
     rows = [r for r in splits["test"] if "contrast" in r.variety and not r.labels]
     sample = random.Random(0).sample(rows, min(80, len(rows)))
-    flagged = [r.text for r, (_, res) in zip(sample, fused.analyze_batch([(r.id, r.text) for r in sample]))
+    flagged = [r.text for r, res in zip(sample, fused.analyze_batch([r.text for r in sample]))
                if res.labels]
     assert len(flagged) <= 0.03 * len(sample), flagged
 
@@ -65,7 +65,7 @@ def test_a_sample_of_held_out_contrast_rows_stays_clean(fused, splits):
 def test_minimal_pairs_are_told_apart_mostly(fused, splits):
     rows = [r for r in splits["test"] if "minimal_pair" in r.variety]
     by_family = defaultdict(list)
-    for r, (_, res) in zip(rows, fused.analyze_batch([(r.id, r.text) for r in rows])):
+    for r, res in zip(rows, fused.analyze_batch([r.text for r in rows])):
         by_family[r.family].append((r, res))
     right = sum(all(bool(res.labels & set(r.labels)) if r.labels else not res.labels for r, res in pair)
                 for pair in by_family.values())

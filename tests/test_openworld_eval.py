@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from yuefu_nlp.evaluation.openworld import GATE, RowFacts, facts, gate_failures, openworld_summary, wilson
-from yuefu_nlp.fusion import FusionPolicy, cjk_count, fuse_scores
+from yuefu_nlp.pipeline.fusion import FusionPolicy, cjk_count, fuse_scores
 
 Z = {"threat": 0.0, "insult": 0.0, "privacy_leak": 0.0, "false_legal_claim": 0.0}
 

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from yuefu_nlp.model import paths
-from yuefu_nlp.model.paths import DEFAULT_MODEL_NAME, REPO_ROOT
+from yuefu_nlp.runtime import paths
+from yuefu_nlp.runtime.paths import DEFAULT_MODEL_NAME, REPO_ROOT
 
 PYPROJECT = tomllib.loads((REPO_ROOT / "pyproject.toml").read_text(encoding="utf-8"))
 
@@ -43,10 +43,13 @@ def test_default_model_dir_order(tmp_path, monkeypatch):
 def test_wheel_carries_model_and_lexicons(tmp_path):
     pytest.importorskip("setuptools")
     pytest.importorskip("wheel")
-    subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "--no-build-isolation", "-w", str(tmp_path), "."],
-        cwd=REPO_ROOT, check=True, capture_output=True, timeout=300,
+    build = subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "-v", "--no-deps", "--no-build-isolation", "-w", str(tmp_path), "."],
+        cwd=REPO_ROOT, check=True, capture_output=True, text=True, timeout=300,
     )
+    # setuptools' warnings (a deprecated licence form, a data folder missing from the package list) are *Warning classes
+    warnings = [line for line in (build.stdout + build.stderr).splitlines() if "Warning" in line]
+    assert not warnings, warnings
     (whl,) = tmp_path.glob("yuefu_nlp-*.whl")
     model = REPO_ROOT / "models" / DEFAULT_MODEL_NAME
     manifest = json.loads((model / "manifest.json").read_text(encoding="utf-8"))

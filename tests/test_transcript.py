@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from yuefu_nlp.transcript import split_turns
+from yuefu_nlp.text.turns import split_turns
 
 CALL = "催收员：您好，是张先生吗？\n客户：你个傻逼别打了\n催收员：请您尽快还款\n补充一句\n坐席2：好的"
 

@@ -5,11 +5,11 @@ from itertools import islice
 from pathlib import Path
 from typing import Any, Iterable, Iterator, Literal, Protocol, Sequence
 
-from .fusion import FLAG_AT, FusionPolicy, cjk_count, fuse_scores, label_scores_from_rules, merge_findings, risk_level
-from .normalize import Normalizer
+from .pipeline.fusion import FLAG_AT, FusionPolicy, cjk_count, fuse_scores, label_scores_from_rules, merge_findings, risk_level
+from .text.normalize import Normalizer
 from .rules import RuleMatcher, load_lexicons, load_negation, load_reported_speech
-from .segment import Segmenter
-from .transcript import split_turns
+from .text.segment import Segmenter
+from .text.turns import split_turns
 from .types import LABELS, Evidence, Finding, Result, Span
 
 __all__ = ["Analyzer", "Backend", "Scorer"]
@@ -81,7 +81,7 @@ class Analyzer:
         matcher = RuleMatcher(lexicons, load_negation(), load_reported_speech())
         scorer = None
         if backend != "rules":
-            from .model.onnx_scorer import OnnxScorer  # onnxruntime + tokenizers only, never torch
+            from .runtime.onnx_scorer import OnnxScorer  # onnxruntime + tokenizers only, never torch
 
             scorer = OnnxScorer.load(model_dir)
         return cls(normalizer=Normalizer(), segmenter=Segmenter(), matcher=matcher, scorer=scorer, backend=backend)
@@ -103,30 +103,30 @@ class Analyzer:
         return self._rule_findings(text)[0]
 
     # -- many texts --------------------------------------------------------------------------------------------
-    def analyze_batch(self, rows: Iterable[Any], *, batch_size: int = 64) -> Iterator[tuple[Any, Result]]:
-        """Stream (row_id, Result) pairs in input order.
+    def analyze_batch(
+        self, texts: Iterable[Any], *, batch_size: int = 64, as_tuples: bool = False
+    ) -> Iterator[Any]:
+        """Stream one Result per text, in input order, like spaCy's `nlp.pipe`.
 
-        `rows` yields either `(row_id, text)` pairs or plain strings (then the row id is the running index). Work is
-        done `batch_size` rows at a time, so memory stays flat however long the stream is.
+        With `as_tuples=True`, `texts` yields `(text, context)` pairs and the stream gives `(Result, context)` pairs:
+        the context (a row id, a record) travels with its text. Work is done `batch_size` texts at a time, so memory
+        stays flat however long the stream is.
         """
         if batch_size < 1:
             raise ValueError("batch_size must be >= 1")
-        it = iter(rows)
-        index = 0
+        it = iter(texts)
         while True:
             chunk = list(islice(it, batch_size))
             if not chunk:
                 return
-            ids, texts = [], []
-            for row in chunk:
-                if isinstance(row, tuple) and len(row) == 2:
-                    ids.append(row[0])
-                    texts.append(row[1])
-                else:
-                    ids.append(index)
-                    texts.append(row)
-                index += 1
-            yield from zip(ids, self._analyze_many(texts))
+            if not as_tuples:
+                yield from self._analyze_many(chunk)
+                continue
+            for item in chunk:
+                if not (isinstance(item, tuple) and len(item) == 2):
+                    raise TypeError(f"with as_tuples=True each item must be a (text, context) pair, not {item!r:.60}")
+            results = self._analyze_many([text for text, _ in chunk])
+            yield from ((res, ctx) for res, (_, ctx) in zip(results, chunk))
 
     def _analyze_many(self, texts: Sequence[Any]) -> list[Result]:
         for t in texts:

@@ -300,9 +300,9 @@ def _score_and_write(
     fh: IO[str],
     summary: ScoreSummary,
 ) -> None:
-    rows = [(i, fields[text_idx]) for i, (fields, problem) in enumerate(pending) if not problem]
+    rows = [(fields[text_idx], i) for i, (fields, problem) in enumerate(pending) if not problem]
     results: dict[int, dict[str, Any]] = {}
-    for i, result in analyzer.analyze_batch(rows, batch_size=batch_size):
+    for result, i in analyzer.analyze_batch(rows, batch_size=batch_size, as_tuples=True):
         results[i] = result_columns(result)
         summary.scored += 1
         summary.risk[result.risk] += 1

@@ -25,7 +25,7 @@ def _load(backend: str, model_dir: str | None):
 
 
 def _default_backend() -> str:
-    from .model.paths import default_model_dir
+    from .runtime.paths import default_model_dir
 
     return "fused" if default_model_dir().joinpath("model.onnx").exists() else "rules"
 

@@ -22,8 +22,23 @@ class InputError(YuefuError):
     """Input the scorer cannot work with at all (e.g. a CSV without the text column)."""
 
 
-class MissingDependencyError(YuefuError, ImportError):
-    """An optional dependency is needed for this feature; the message names the extra to install."""
+class BaseModelCacheError(ModelError):
+    """The cached base model (training only) is missing files or does not match its manifest."""
 
-    def __init__(self, package: str, extra: str, feature: str) -> None:
-        super().__init__(f"{feature} needs {package}. Install it with: pip install 'yuefu_nlp[{extra}]'")
+
+class SchemaError(YuefuError, ValueError):
+    """One or more corpus rows break the schema; `problems` holds one "file:line: field 'x': why" string per problem."""
+
+    def __init__(self, problems: list[str]):
+        self.problems = problems
+        shown = "\n".join(problems[:50])
+        more = f"\n... and {len(problems) - 50} more" if len(problems) > 50 else ""
+        super().__init__(f"{len(problems)} schema problem(s):\n{shown}{more}")
+
+
+class TeacherError(YuefuError, FileNotFoundError):
+    """The configured teacher checkpoint (distillation) is missing."""
+
+
+class PackageError(YuefuError):
+    """A model export failed an acceptance check; the shipped folder was left as it was."""

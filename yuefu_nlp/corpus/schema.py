@@ -12,6 +12,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Union
 
+from yuefu_nlp.domain import COLLECTOR_PREFIXES, Role
+from yuefu_nlp.errors import SchemaError
+from yuefu_nlp.text.turns import line_speakers, speaker_role
 from yuefu_nlp.types import LABELS
 
 REGISTERS: tuple[str, ...] = ("sms", "chat", "transcript", "third_party")
@@ -25,26 +28,12 @@ OPENWORLD_REGISTERS: tuple[str, ...] = (
 SOURCE_KINDS: tuple[str, ...] = ("handwritten", "synthetic")
 _EXTERNAL_SOURCE = re.compile(r"^external:[a-z0-9_]+$")
 
-# Speaker prefixes of DOMAIN.md; a transcript must have at least one collector turn to be judged at all.
-COLLECTOR_PREFIXES: tuple[str, ...] = ("催收员", "坐席", "客服", "业务员", "agent")
-CUSTOMER_PREFIXES: tuple[str, ...] = ("客户", "用户", "借款人", "customer")
-_COLLECTOR_LINE = re.compile(r"^\s*(?:" + "|".join(COLLECTOR_PREFIXES) + r")\s*[：:]", re.IGNORECASE | re.MULTILINE)
 
 REQUIRED_FIELDS: tuple[str, ...] = ("id", "text", "labels", "register", "source", "family")
 OPTIONAL_STR_FIELDS: tuple[str, ...] = ("scenario", "stage", "collector", "tone")
 ALL_FIELDS: tuple[str, ...] = REQUIRED_FIELDS + OPTIONAL_STR_FIELDS + ("variety",)
 
 PathLike = Union[str, Path]
-
-
-class SchemaError(ValueError):
-    """One or more rows break the schema; `problems` holds one "file:line: field 'x': why" string per problem."""
-
-    def __init__(self, problems: list[str]):
-        self.problems = problems
-        shown = "\n".join(problems[:50])
-        more = f"\n... and {len(problems) - 50} more" if len(problems) > 50 else ""
-        super().__init__(f"{len(problems)} schema problem(s):\n{shown}{more}")
 
 
 @dataclass(frozen=True)
@@ -128,9 +117,12 @@ def _check(obj: Any, where: str) -> list[str]:
     if isinstance(source, str) and source not in SOURCE_KINDS and not _EXTERNAL_SOURCE.match(source):
         problems.append(f"{where}: field 'source': {source!r} is not handwritten, synthetic or external:<name>")
     text = obj.get("text")
-    if register == "transcript" and isinstance(text, str) and text.strip() and not _COLLECTOR_LINE.search(text):
+    # speaker prefixes are recognised exactly as the runtime recognises them (text.turns)
+    if register == "transcript" and isinstance(text, str) and text.strip() and not any(
+        speaker_role(line_speaker) is Role.COLLECTOR for line_speaker in line_speakers(text)
+    ):
         problems.append(
-            f"{where}: field 'text': a transcript needs at least one collector turn "
+            f"{where}: field 'text': a transcript needs at least one collector line "
             f"('{COLLECTOR_PREFIXES[0]}：…' or {', '.join(COLLECTOR_PREFIXES[1:])})"
         )
     return problems

@@ -11,8 +11,8 @@ from collections import Counter
 from dataclasses import asdict, dataclass
 from typing import Iterable, Sequence
 
-from ..normalize import Normalizer
-from ..segment import Segmenter
+from ..text.normalize import Normalizer
+from ..text.segment import Segmenter
 from ..types import LABELS
 from .schema import CorpusRow
 

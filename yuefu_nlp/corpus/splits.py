@@ -22,7 +22,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Callable, Optional
 
-from yuefu_nlp.corpus.schema import COLLECTOR_PREFIXES, CUSTOMER_PREFIXES, REGISTERS, CorpusRow
+from yuefu_nlp.corpus.schema import REGISTERS, CorpusRow
+from yuefu_nlp.text.turns import PREFIX_RE
 from yuefu_nlp.types import LABELS
 
 SPLITS: tuple[str, ...] = ("train", "dev", "test")
@@ -31,8 +32,7 @@ EVAL_SPLITS: tuple[str, ...] = ("dev", "test")
 NEAR_DUP_THRESHOLD = 0.8
 SHINGLE_SIZE = 5
 
-_PREFIX_LINE = re.compile(r"^\s*(?:" + "|".join(COLLECTOR_PREFIXES + CUSTOMER_PREFIXES) + r")\s*[：:]",
-                          re.IGNORECASE | re.MULTILINE)
+_PREFIX_LINES = re.compile(PREFIX_RE.pattern, re.IGNORECASE | re.MULTILINE)  # the runtime's speaker prefixes, every line
 _NON_WORD = re.compile(r"[\W_]+")
 _T2S: Optional[Callable[[str], str]] = None
 
@@ -45,7 +45,7 @@ def normalize_for_dedup(text: str) -> str:
 
         _T2S = opencc.OpenCC("t2s").convert
     text = _T2S(unicodedata.normalize("NFKC", text).lower())
-    return _NON_WORD.sub("", _PREFIX_LINE.sub("", text))
+    return _NON_WORD.sub("", _PREFIX_LINES.sub("", text))
 
 
 def shingles(text: str, k: int = SHINGLE_SIZE) -> frozenset[str]:

@@ -26,7 +26,7 @@ from typing import Any, Mapping, Sequence
 
 import numpy as np
 
-from ..model.paths import REPO_ROOT
+from ..runtime.paths import REPO_ROOT
 from ..types import LABELS
 
 __all__ = [

@@ -18,7 +18,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..model.paths import REPO_ROOT
+from ..runtime.paths import REPO_ROOT
 
 __all__ = ["NotebookParams", "notebook_params", "FIXTURE_DIR"]
 

@@ -17,7 +17,8 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 
-from ..model.paths import REPO_ROOT
+from ..runtime.manifest import sha256_file
+from ..runtime.paths import REPO_ROOT
 from ..types import LABELS
 from .dataset import LabelledRow, label_matrix, load_labelled, subset as take
 from .error_analysis import worst_errors
@@ -50,12 +51,11 @@ class Evaluation:
 
 def _sha256(path: Path) -> str:
     """sha256 of the file, or of a folder's data files in name order (what load_labelled reads)."""
+    if not path.is_dir():
+        return sha256_file(path)
     h = hashlib.sha256()
-    files = sorted(p for p in path.iterdir() if p.suffix.lower() in (".csv", ".jsonl")) if path.is_dir() else [path]
-    for f in files:
-        with f.open("rb") as fh:
-            for block in iter(lambda: fh.read(1 << 20), b""):
-                h.update(block)
+    for f in sorted(p for p in path.iterdir() if p.suffix.lower() in (".csv", ".jsonl")):
+        h.update(f.read_bytes())
     return h.hexdigest()
 
 

@@ -14,7 +14,7 @@ from typing import Any, Callable, Mapping, Sequence
 
 import numpy as np
 
-from ..model.paths import REPO_ROOT
+from ..runtime.paths import REPO_ROOT
 from ..types import LABELS
 from .baselines import TfidfLogReg, WordFilter
 from .dataset import label_matrix, load_labelled
@@ -81,7 +81,7 @@ def run_analyzer(backend: str, texts: Sequence[str], *, batch_size: int = 64,
     analyzer, load_s = _timed(lambda: Analyzer.load(backend=backend, model_dir=model_dir))  # type: ignore[arg-type]
     if texts:
         analyzer.analyze(texts[0])  # warm-up: lazy caches are not throughput
-    results, seconds = _timed(lambda: [r for _, r in analyzer.analyze_batch(list(texts), batch_size=batch_size)])
+    results, seconds = _timed(lambda: list(analyzer.analyze_batch(list(texts), batch_size=batch_size)))
     scores = np.array([[r.scores.get(label, 0.0) for label in LABELS] for r in results], dtype=float)
     scores = scores.reshape(len(results), len(LABELS))
     pred = label_matrix([sorted(r.labels) for r in results])

@@ -11,7 +11,7 @@ from typing import Callable, Sequence
 
 import ahocorasick
 
-from ..normalize import Normalized
+from ..text.normalize import Normalized
 from .lexicon import Gate, Lexicon, NegationCues, ReportedSpeech, Rule
 from .validators import VALIDATORS
 

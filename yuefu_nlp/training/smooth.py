@@ -17,7 +17,7 @@ import torch
 from torch import nn
 
 from .classifier import LabelClassifier
-from .encoding import length_sorted_batches, pad_batch
+from ..runtime.encoding import length_sorted_batches, pad_batch
 
 __all__ = ["ChannelScale", "ffn_activation_max", "smooth_ffn_outputs"]
 

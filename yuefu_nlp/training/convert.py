@@ -38,7 +38,6 @@ the fp32 model written here.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import shutil
 import struct
@@ -48,6 +47,8 @@ from importlib.util import find_spec
 from pathlib import Path
 
 import numpy as np
+
+from ..runtime.manifest import sha256_file
 
 MAGIC = b"E5S1"
 QK = 32
@@ -308,15 +309,6 @@ def default_tokenizer_json() -> Path:
         )
     root = Path(next(iter(spec.submodule_search_locations)))
     return root / "assets" / "multilingual-e5-small" / "tokenizer.json"
-
-
-def sha256_file(path: str | Path) -> str:
-    """Hex sha256 of a file, streamed."""
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 22), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 @dataclass

@@ -19,7 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Mapping, Sequence
 
-from .types import LABELS, Evidence, Finding, Span
+from ..types import LABELS, Evidence, Finding, Span
 
 __all__ = ["FusionPolicy", "label_scores_from_rules", "rescale", "fuse_scores", "risk_level", "merge_findings", "cjk_count"]
 

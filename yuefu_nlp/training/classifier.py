@@ -15,7 +15,7 @@ import torch
 from torch import nn
 from transformers import BertConfig, BertModel
 
-from .encoding import length_sorted_batches, pad_batch
+from ..runtime.encoding import length_sorted_batches, pad_batch
 
 __all__ = ["LabelClassifier", "ProbabilityModel", "load_classifier", "save_classifier", "window_probs", "WEIGHTS", "META"]
 

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import os
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Sequence
 
@@ -18,8 +17,9 @@ from ..errors import ModelError
 from .encoding import TextEncoder, length_sorted_batches, pad_batch
 from .manifest import verify_manifest
 from .paths import default_model_dir
+from .scorer import ScorerConfig
 
-__all__ = ["OnnxScorer", "ScorerConfig", "REQUIRED_FILES", "available_cores"]
+__all__ = ["OnnxScorer", "REQUIRED_FILES", "available_cores"]
 
 REQUIRED_FILES = ("model.onnx", "tokenizer.json", "labels.json", "thresholds.json", "config.json")
 
@@ -32,26 +32,8 @@ def available_cores() -> int:
         return max(1, os.cpu_count() or 1)
 
 
-@dataclass(frozen=True)
-class ScorerConfig:
-    """How texts become model inputs; written by the exporter into config.json."""
-
-    max_length: int = 128
-    window_overlap: int = 32
-    batch_size: int = 32
-    output: str = "probs"
-    # What a model-only finding (no rule evidence for its label) needs, chosen on dev at export (fusion.py):
-    # at least this many Chinese characters in the judged text, and at least this fused score (0.5 = threshold).
-    model_only_min_cjk: int = 0
-    model_only_min_score: float = 0.5
-    # when a high-precision rule decides alone, and how sure the model must be that the label is absent to veto it
-    rule_decides: float = 0.9
-    model_veto: float = 0.1
-    weak_rule_weight: float = 0.5
-
-
 class OnnxScorer:
-    """Per-label probabilities for model texts (see `model.inputs.model_text`)."""
+    """The `Scorer` of the shipped model: per-label probabilities for model texts (`pipeline.stages.model_text`)."""
 
     def __init__(
         self,

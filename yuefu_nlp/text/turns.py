@@ -7,20 +7,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Literal
 
-__all__ = ["Turn", "split_turns", "COLLECTOR_PREFIXES", "CUSTOMER_PREFIXES"]
+from ..domain import COLLECTOR_PREFIXES, CUSTOMER_PREFIXES, Role
 
-Role = Literal["collector", "customer", "unknown"]
+__all__ = ["Turn", "split_turns", "line_speakers", "speaker_role", "PREFIX_RE"]
 
-COLLECTOR_PREFIXES: tuple[str, ...] = (
-    "催收员", "催收", "坐席", "客服", "业务员", "专员", "调解员", "法务", "agent", "collector", "operator", "机器人", "AI",
-)
-CUSTOMER_PREFIXES: tuple[str, ...] = (
-    "客户", "用户", "借款人", "债务人", "欠款人", "customer", "client", "debtor", "user", "本人", "家属", "第三方", "联系人",
-)
-
-_PREFIX_RE = re.compile(
+PREFIX_RE = re.compile(
     r"^[ \t\u3000]*(?:\[?[0-9:：.\- ]{0,12}\]?[ \t]*)?"  # optional timestamp such as [00:01:23]
     r"(?P<speaker>" + "|".join(re.escape(p) for p in sorted(COLLECTOR_PREFIXES + CUSTOMER_PREFIXES, key=len, reverse=True))
     + r")[A-Za-z0-9]{0,3}[ \t]*[:：][ \t\u3000]*",
@@ -40,16 +32,22 @@ class Turn:
     @property
     def judged(self) -> bool:
         """Whether findings may come from this turn (everything except customer turns)."""
-        return self.role != "customer"
+        return self.role is not Role.CUSTOMER
 
 
-def _role(speaker: str) -> Role:
+def speaker_role(speaker: str) -> Role:
+    """The role of a speaker prefix (case-insensitive); UNKNOWN for a name that is in neither list."""
     low = speaker.lower()
     if any(low == p.lower() for p in COLLECTOR_PREFIXES):
-        return "collector"
+        return Role.COLLECTOR
     if any(low == p.lower() for p in CUSTOMER_PREFIXES):
-        return "customer"
-    return "unknown"
+        return Role.CUSTOMER
+    return Role.UNKNOWN
+
+
+def line_speakers(text: str) -> list[str]:
+    """The speaker prefix of every line that has one, in order (what `split_turns` recognises)."""
+    return [m.group("speaker") for line in text.splitlines() if (m := PREFIX_RE.match(line))]
 
 
 def split_turns(text: str) -> list[Turn]:
@@ -61,21 +59,21 @@ def split_turns(text: str) -> list[Turn]:
     if not isinstance(text, str):
         raise TypeError(f"text must be str, not {type(text).__name__}")
     turns: list[Turn] = []
-    speaker, role, start = "", "unknown", 0
+    speaker, role, start = "", Role.UNKNOWN, 0
     pos = 0
     found = 0
     for line in text.splitlines(keepends=True):
-        m = _PREFIX_RE.match(line)
+        m = PREFIX_RE.match(line)
         if m:
             found += 1
             if pos > start and text[start:pos].strip():
                 turns.append(Turn(speaker, role, start, _rstrip_end(text, start, pos)))
             speaker = m.group("speaker")
-            role = _role(speaker)
+            role = speaker_role(speaker)
             start = pos + m.end()
         pos += len(line)
     if found < 2:
-        return [Turn("", "unknown", 0, len(text))] if text else []
+        return [Turn("", Role.UNKNOWN, 0, len(text))] if text else []
     if pos > start and text[start:pos].strip():
         turns.append(Turn(speaker, role, start, _rstrip_end(text, start, pos)))
     return turns

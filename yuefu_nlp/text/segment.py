@@ -10,7 +10,7 @@ from pathlib import Path
 
 import jieba
 
-from .resources import RESOURCES_DIR
+from ..resources import RESOURCES_DIR
 
 __all__ = ["Segmenter", "Token"]
 

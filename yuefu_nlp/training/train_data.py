@@ -21,9 +21,9 @@ import numpy as np
 
 from ..corpus.openworld import is_bundle_row, is_openworld_row, row_group
 from ..corpus.schema import load_rows
-from ..normalize import Normalizer
+from ..text.normalize import Normalizer
 from ..types import LABELS
-from .inputs import model_text
+from ..pipeline.stages import model_text
 from .train_config import DataConfig, resolve
 
 __all__ = ["LabelledTexts", "TrainingData", "load_training_data", "read_cold", "read_swsr_split"]

@@ -18,8 +18,8 @@ import onnxruntime as ort
 import torch
 
 from .classifier import LabelClassifier, ProbabilityModel
-from .encoding import length_sorted_batches, pad_batch
-from .manifest import write_manifest
+from ..runtime.encoding import length_sorted_batches, pad_batch
+from ..runtime.manifest import write_manifest
 
 __all__ = [
     "OPSET",

@@ -15,19 +15,16 @@ import numpy as np
 import torch
 
 from ..types import LABELS
+from ..errors import TeacherError
 from .classifier import load_classifier, window_probs
-from .encoding import TextEncoder
+from ..runtime.encoding import TextEncoder
 from .train_data import LabelledTexts
 
-__all__ = ["TeacherError", "teacher_probs", "distilled"]
+__all__ = ["teacher_probs", "distilled"]
 
 # Rows whose targets stay hard: auxiliary corpora, and open-world rows (a teacher trained before them would pull
 # them back towards the shortcuts they exist to unlearn).
 NOT_DISTILLED = ("external:cold", "external:swsr", "openworld:")
-
-
-class TeacherError(FileNotFoundError):
-    """The configured teacher checkpoint is missing."""
 
 
 def teacher_probs(

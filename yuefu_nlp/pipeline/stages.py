@@ -4,8 +4,8 @@ Training and scoring must build it the same way, so both call `model_text`.
 """
 from __future__ import annotations
 
-from ..normalize import Normalizer
-from ..transcript import split_turns
+from ..text.normalize import Normalizer
+from ..text.turns import split_turns
 
 __all__ = ["model_text"]
 

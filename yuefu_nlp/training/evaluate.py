@@ -10,10 +10,10 @@ from typing import Sequence
 
 import numpy as np
 
-from ..normalize import Normalizer
+from ..text.normalize import Normalizer
 from ..types import LABELS
 from ..evaluation.metrics import compute_metrics
-from .inputs import model_text
+from ..pipeline.stages import model_text
 from .metrics import decisions
 
 __all__ = ["model_probs", "multilabel_summary", "binary_summary", "analyzer_labels", "evaluate_systems", "insult_summary"]
@@ -67,7 +67,7 @@ def binary_summary(y: np.ndarray, pred: np.ndarray, n_boot: int = 1000, seed: in
 def analyzer_labels(analyzer, texts: Sequence[str], batch_size: int = 64) -> np.ndarray:
     """Boolean [n, labels]: the labels the Analyzer flags."""
     out = np.zeros((len(texts), len(LABELS)), dtype=bool)
-    for i, res in analyzer.analyze_batch(list(enumerate(texts)), batch_size=batch_size):
+    for i, res in enumerate(analyzer.analyze_batch(texts, batch_size=batch_size)):
         for label in res.labels:
             out[i, LABELS.index(label)] = True
     return out

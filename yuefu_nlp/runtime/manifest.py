@@ -38,35 +38,40 @@ def write_manifest(model_dir: str | Path, files: Iterable[str], info: dict | Non
     return path
 
 
-def verify_manifest(model_dir: str | Path, required: Iterable[str] = ()) -> dict:
-    """Check every file the manifest lists (and that `required` files are listed); return the manifest or raise ModelError."""
+_SHIPPED_FIX = (
+    "restore the folder from git (git checkout -- models/), or rebuild it with "
+    "`python scripts/export_onnx.py` (see MODEL_CARD.md, 'How to retrain'), or use --backend rules"
+)
+
+
+def verify_manifest(
+    model_dir: str | Path, required: Iterable[str] = (), *, fix: str = _SHIPPED_FIX, error: type[ModelError] = ModelError
+) -> dict:
+    """Check every file the manifest lists (and that `required` files are listed); return the manifest or raise
+    `error` (ModelError or a subclass), whose message ends with `fix`: what the user should do."""
     d = Path(model_dir)
-    fix = (
-        "restore the folder from git (git checkout -- models/), or rebuild it with "
-        "`python scripts/export_onnx.py` (see MODEL_CARD.md, 'How to retrain'), or use --backend rules"
-    )
     path = d / MANIFEST
     if not d.is_dir():
-        raise ModelError(f"model folder {d} does not exist; {fix}")
+        raise error(f"model folder {d} does not exist; {fix}")
     if not path.is_file():
-        raise ModelError(f"{d} has no {MANIFEST}; {fix}")
+        raise error(f"{d} has no {MANIFEST}; {fix}")
     try:
         manifest = json.loads(path.read_text(encoding="utf-8"))
         files = manifest["files"]
     except (ValueError, KeyError, TypeError) as e:
-        raise ModelError(f"{path} is not a valid manifest ({e}); {fix}") from None
+        raise error(f"{path} is not a valid manifest ({e}); {fix}") from None
     for name in required:
         if name not in files:
-            raise ModelError(f"{path} does not list {name}; {fix}")
+            raise error(f"{path} does not list {name}; {fix}")
     for name, meta in files.items():
         f = d / name
         if not f.is_file():
-            raise ModelError(f"{f} is missing; {fix}")
+            raise error(f"{f} is missing; {fix}")
         if f.stat().st_size != meta.get("bytes"):
-            raise ModelError(
+            raise error(
                 f"{f} has {f.stat().st_size} bytes, the manifest says {meta.get('bytes')} "
                 f"(a Git LFS pointer or a truncated copy?); {fix}"
             )
         if sha256_file(f) != meta.get("sha256"):
-            raise ModelError(f"{f} does not match its sha256 in {MANIFEST} (modified or corrupted); {fix}")
+            raise error(f"{f} does not match its sha256 in {MANIFEST} (modified or corrupted); {fix}")
     return manifest

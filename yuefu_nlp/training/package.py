@@ -18,31 +18,28 @@ from pathlib import Path
 import numpy as np
 
 from ..corpus.schema import load_rows
-from ..normalize import Normalizer
+from ..errors import PackageError
+from ..text.normalize import Normalizer
 from ..types import LABELS
 from .card import render_model_card
 from .classifier import load_classifier
-from .encoding import TextEncoder
+from ..runtime.encoding import TextEncoder
 from ..evaluation.openworld import GATE, facts, gate_failures, openworld_summary
-from ..fusion import FLAG_AT, FusionPolicy
+from ..pipeline.fusion import FLAG_AT, FusionPolicy
 from .evaluate import analyzer_labels, evaluate_systems, insult_summary, model_probs
 from .export import FP32_FFN_OUTPUT_LAYERS, FP32_TOLERANCE, MIN_INT8_AGREEMENT, OPSET, export_onnx
 from .export import label_agreement, quantize_int8
 from .export import torch_onnx_max_diff, write_model_files
-from .inputs import model_text
-from .manifest import write_manifest
+from ..pipeline.stages import model_text
+from ..runtime.manifest import write_manifest
 from .smooth import smooth_ffn_outputs
 from .train_config import DataConfig, resolve
 from .train_data import read_cold, read_swsr_split
 
-__all__ = ["package_checkpoint", "choose_fusion_policy", "MAX_FOLDER_BYTES", "PackageError"]
+__all__ = ["package_checkpoint", "choose_fusion_policy", "MAX_FOLDER_BYTES"]
 
 log = logging.getLogger(__name__)
 MAX_FOLDER_BYTES = 40_000_000  # "at most 40 MB", read strictly (decimal)
-
-
-class PackageError(RuntimeError):
-    """An acceptance check failed; the shipped folder was left as it was."""
 
 
 def _data_config(meta: dict) -> DataConfig:
@@ -132,7 +129,7 @@ def package_checkpoint(
     (with `gate_limits` overriding some of its values) passes; a refused export leaves its figures in `<checkpoint>/export_rejected.json`.
     """
     from ..analyzer import Analyzer
-    from .onnx_scorer import OnnxScorer
+    from ..runtime.onnx_scorer import OnnxScorer
 
     started = time.perf_counter()
     ckpt, out = Path(ckpt_dir), Path(out_dir)

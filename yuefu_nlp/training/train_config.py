@@ -12,7 +12,7 @@ from typing import Any
 
 import yaml
 
-from .paths import REPO_ROOT
+from ..runtime.paths import REPO_ROOT
 
 __all__ = ["DataConfig", "DistillConfig", "ExportConfig", "ModelConfig", "OptimConfig", "TrainConfig", "load_config", "resolve"]
 

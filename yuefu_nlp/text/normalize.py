@@ -17,7 +17,7 @@ import ahocorasick
 import opencc
 import yaml
 
-from .resources import RESOURCES_DIR
+from ..resources import RESOURCES_DIR
 
 __all__ = ["Normalized", "Normalizer", "is_cjk"]
 
