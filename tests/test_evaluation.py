@@ -12,10 +12,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from yuefu_nlp.evaluation.baselines import TfidfConfig, TfidfLogReg, WordFilter, default_lexicon_dir, tune_thresholds
+from yuefu_nlp.evaluation.baselines import TfidfConfig, TfidfLogReg, WordFilter, default_lexicon_dir
 from yuefu_nlp.evaluation.dataset import label_matrix, load_labelled, parse_labels, subset
 from yuefu_nlp.evaluation.metrics import (
     calibration_bins, compute_metrics, expected_calibration_error, label_confusion, pr_curve, score_histogram,
+    tune_thresholds,
 )
 from yuefu_nlp.errors import InputError
 from yuefu_nlp.types import LABELS
@@ -211,7 +212,12 @@ def test_threshold_tuning_by_hand():
     y = np.array([[1, 0, 0, 0], [1, 0, 0, 0], [0, 0, 0, 0], [0, 0, 0, 0]])
     p = np.array([[0.9, 0, 0, 0], [0.4, 0, 0, 0], [0.3, 0, 0, 0], [0.1, 0, 0, 0]])
     t = tune_thresholds(y, p)
-    assert t["threat"] == 0.4 and t["insult"] == 0.5  # 0.4 catches both positives and no negative
+    assert t[0] == pytest.approx(0.35)  # midway between the highest negative and the lowest positive
+    assert t[1] == 0.5  # no positives: keep the default
+    # F1 is 2/3 both at 0.05 (flag all) and at 0.8 (flag the top row only): the tie goes to the one closer to 0.5
+    y1 = np.array([[1], [0], [0], [1]], dtype=bool)
+    p1 = np.array([[0.9], [0.7], [0.3], [0.1]])
+    assert tune_thresholds(y1, p1)[0] == pytest.approx(0.8)
 
 
 # -- yuefu evaluate, end to end ------------------------------------------------------------------------------------

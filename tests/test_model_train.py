@@ -23,7 +23,6 @@ pytest.importorskip("transformers")
 
 from yuefu_nlp import LABELS, Analyzer, ModelError  # noqa: E402
 from yuefu_nlp.runtime.encoding import TextEncoder  # noqa: E402
-from yuefu_nlp.training.metrics import tune_thresholds  # noqa: E402
 from yuefu_nlp.runtime.onnx_scorer import OnnxScorer  # noqa: E402
 from yuefu_nlp.runtime.paths import REPO_ROOT  # noqa: E402
 from yuefu_nlp.training.train_config import load_config  # noqa: E402
@@ -160,14 +159,6 @@ def test_config_rejects_unknown_keys(tmp_path):
     bad.write_text("optim:\n  fREEZE_layers: 3\n", encoding="utf-8")
     with pytest.raises(ValueError, match="unknown key"):
         load_config(bad)
-
-
-def test_thresholds_maximise_dev_f1():
-    y = np.array([[1], [1], [0], [0], [0]], dtype=bool)
-    p = np.array([[0.9], [0.35], [0.3], [0.1], [0.05]], dtype=np.float32)
-    (t,) = tune_thresholds(y, p)
-    assert 0.3 < t <= 0.35  # between the lowest positive and the highest negative
-    assert tune_thresholds(np.zeros((3, 1), bool), p[:3])[0] == 0.5  # no positives: keep the default
 
 
 def test_smoothquant_keeps_outputs_and_quantizes_everything(tiny, tmp_path):

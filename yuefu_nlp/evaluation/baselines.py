@@ -8,8 +8,8 @@
    violence lists are about terrorism and weapons, not threats to a debtor, and are not among the copied lists), and
    that gap is part of what the comparison shows.
 2. `TfidfLogReg` — TF-IDF over character 1-3-grams plus jieba words, and one logistic regression per label
-   (one-vs-rest), trained on the train split. Per-label thresholds are tuned on dev when a dev file is given (as the
-   model's are), else 0.5. Weights are stored as JSON (vocabularies, settings) + npz (idf, coefficients); prediction is
+   (one-vs-rest), trained on the train split. Per-label thresholds are tuned on dev when a dev file is given, by the
+   same tuner as the model's (`metrics.tune_thresholds`), else 0.5. Weights are stored as JSON (vocabularies, settings) + npz (idf, coefficients); prediction is
    plain numpy over those files, so a stored baseline loads without pickle and without scikit-learn.
 """
 from __future__ import annotations
@@ -27,11 +27,12 @@ from typing import Any, Mapping, Sequence
 import numpy as np
 
 from ..runtime.paths import REPO_ROOT
-from ..types import LABELS
+from ..domain import LABELS
+from .metrics import tune_thresholds
 
 __all__ = [
     "DEFAULT_SOURCES", "WordFilter", "default_lexicon_dir", "TfidfConfig", "TfidfLogReg", "jieba_words", "char_ngrams",
-    "tune_thresholds", "FORMAT",
+    "FORMAT",
 ]
 
 # (file under the lexicon folder, label it flags). The lists are used as distributed.
@@ -161,25 +162,6 @@ class TfidfConfig:
     seed: int = 0
 
 
-def tune_thresholds(y: np.ndarray, proba: np.ndarray) -> dict[str, float]:
-    """Per-label threshold that maximises F1 on (dev) data; 0.5 for a label with no positives there."""
-    out = {}
-    for j, label in enumerate(LABELS):
-        yj, pj = y[:, j].astype(bool), proba[:, j]
-        if not yj.any():
-            out[label] = 0.5
-            continue
-        best, best_f1 = 0.5, -1.0
-        for t in np.unique(pj):
-            pred = pj >= t
-            tp = float((pred & yj).sum())
-            f1 = 2 * tp / (pred.sum() + yj.sum())
-            if f1 > best_f1 + 1e-12:
-                best, best_f1 = float(t), f1
-        out[label] = best
-    return out
-
-
 def _tf_idf(tokens: Sequence[str], vocab: Mapping[str, int], idf: np.ndarray, offset: int) -> tuple[list[int], list[float]]:
     """One l2-normalised sublinear TF-IDF block, as (global column indices, values)."""
     counts = Counter(t for t in tokens if t in vocab)
@@ -243,7 +225,7 @@ class TfidfLogReg:
         )
         if dev is not None and len(dev[0]):
             tuned = tune_thresholds(np.asarray(dev[1]), model.predict_proba(dev[0]))
-            model = replace(model, thresholds=tuned, info={**model.info, "thresholds_tuned_on_dev_rows": len(dev[0])})
+            model = replace(model, thresholds=dict(zip(LABELS, tuned.tolist())), info={**model.info, "thresholds_tuned_on_dev_rows": len(dev[0])})
         return model
 
     # -- prediction (numpy only) ---------------------------------------------------------------------------------

@@ -20,7 +20,7 @@ from ..types import LABELS
 __all__ = [
     "Interval", "LabelMetrics", "MetricSet", "compute_metrics", "pr_curve", "PRCurve", "calibration_bins",
     "CalibrationBin", "expected_calibration_error", "score_histogram", "label_confusion", "CONFUSION_ROWS",
-    "CONFUSION_COLS",
+    "CONFUSION_COLS", "tune_thresholds",
 ]
 
 CONFUSION_ROWS: tuple[str, ...] = LABELS + ("compliant",)
@@ -170,6 +170,32 @@ def compute_metrics(
         compliant_fpr_ci=_interval(boot["compliant_fpr"], confidence) if has_compliant else None,
         n_boot=n_boot, confidence=confidence, seed=seed,
     )
+
+
+def tune_thresholds(y_true: np.ndarray, probs: np.ndarray, default: float = 0.5) -> np.ndarray:
+    """Per label, the threshold that maximises F1 on these rows (dev only, never test); the one tuner of the project.
+
+    The shipped model's thresholds and the TF-IDF baseline's are both tuned here, so the two are comparable.
+
+    Candidates are midpoints between sorted distinct probabilities, so the choice does not sit on a training point;
+    ties go to the candidate closest to `default`. A label without positives keeps `default`.
+    """
+    out = np.full(probs.shape[1], default, dtype=float)
+    for j in range(probs.shape[1]):
+        t = y_true[:, j].astype(bool)
+        if not t.any():
+            continue
+        p = np.unique(probs[:, j].astype(float))
+        cands = np.concatenate([[p[0] / 2], (p[:-1] + p[1:]) / 2, [(p[-1] + 1) / 2]])
+        cands = np.clip(cands, 1e-4, 1 - 1e-4)
+        pred = probs[:, j][:, None] >= cands[None, :]
+        tp = (pred & t[:, None]).sum(0)
+        fp = (pred & ~t[:, None]).sum(0)
+        fn = (~pred & t[:, None]).sum(0)
+        f1 = 2 * tp / np.maximum(2 * tp + fp + fn, 1)
+        best = np.flatnonzero(np.isclose(f1, f1.max()))
+        out[j] = float(cands[best[np.argmin(np.abs(cands[best] - default))]])
+    return out
 
 
 # -- curves ----------------------------------------------------------------------------------------------------

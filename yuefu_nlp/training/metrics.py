@@ -1,7 +1,8 @@
-"""What training needs from metrics: decisions at thresholds, per-label F1 for early stopping, threshold tuning on dev.
+"""What training needs from metrics: decisions at thresholds and per-label F1 for early stopping.
 
 Why so little: reported figures (model card, `yuefu evaluate`) all come from `evaluation.metrics.compute_metrics`,
-with bootstrap intervals; this module only steers training, and uses the same conventions (F1 0 when undefined).
+with bootstrap intervals, and thresholds are tuned by `evaluation.metrics.tune_thresholds`; this module only steers
+training, and uses the same conventions (F1 0 when undefined).
 """
 from __future__ import annotations
 
@@ -12,7 +13,6 @@ import numpy as np
 __all__ = [
     "f1_scores",
     "label_report",
-    "tune_thresholds",
     "decisions",
 ]
 
@@ -41,28 +41,4 @@ def label_report(y_true: np.ndarray, y_pred: np.ndarray, labels: Sequence[str]) 
         rec = tp / (tp + fn) if tp + fn else 0.0
         f1 = 2 * prec * rec / (prec + rec) if prec + rec else 0.0
         out[label] = {"precision": prec, "recall": rec, "f1": f1, "support": int(t.sum())}
-    return out
-
-
-def tune_thresholds(y_true: np.ndarray, probs: np.ndarray, default: float = 0.5) -> np.ndarray:
-    """Per label, the threshold that maximises F1 on these rows (dev only, never test).
-
-    Candidates are midpoints between sorted distinct probabilities, so the choice does not sit on a training point;
-    ties go to the candidate closest to `default`. A label without positives keeps `default`.
-    """
-    out = np.full(probs.shape[1], default, dtype=float)
-    for j in range(probs.shape[1]):
-        t = y_true[:, j].astype(bool)
-        if not t.any():
-            continue
-        p = np.unique(probs[:, j].astype(float))
-        cands = np.concatenate([[p[0] / 2], (p[:-1] + p[1:]) / 2, [(p[-1] + 1) / 2]])
-        cands = np.clip(cands, 1e-4, 1 - 1e-4)
-        pred = probs[:, j][:, None] >= cands[None, :]
-        tp = (pred & t[:, None]).sum(0)
-        fp = (pred & ~t[:, None]).sum(0)
-        fn = (~pred & t[:, None]).sum(0)
-        f1 = 2 * tp / np.maximum(2 * tp + fp + fn, 1)
-        best = np.flatnonzero(np.isclose(f1, f1.max()))
-        out[j] = float(cands[best[np.argmin(np.abs(cands[best] - default))]])
     return out

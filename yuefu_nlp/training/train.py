@@ -20,12 +20,13 @@ import numpy as np
 import torch
 from tqdm.auto import tqdm
 
-from ..types import LABELS
+from ..domain import LABELS
+from ..evaluation.metrics import tune_thresholds
+from ..runtime.encoding import TextEncoder, length_sorted_batches
 from .cache import ensure_base_model
 from .classifier import LabelClassifier, save_classifier
 from .distill import distilled
-from ..runtime.encoding import TextEncoder, length_sorted_batches
-from .metrics import decisions, f1_scores, label_report, tune_thresholds
+from .metrics import decisions, f1_scores, label_report
 from .train_config import TrainConfig, resolve
 from .train_data import LabelledTexts, load_training_data
 from .vocab import slice_embeddings_module, trim_vocabulary
