@@ -30,19 +30,17 @@ def test_copies_live_in_the_repo_with_licence_and_source():
     assert "/work/shared" not in src
 
 
-@pytest.fixture(scope="module")
-def cold():
-    return ext.load_cold()
-
-
-def test_cold_official_splits(cold):
+def test_cold_official_splits():
+    cold = {split: ext.load_cold(split) for split in ("train", "dev", "test")}
     assert {k: len(v) for k, v in cold.items()} == ext.COLD_COUNTS == {"train": 25_726, "dev": 6_431, "test": 5_323}
-    assert Counter(cold["train"]["label"]) == {0: 13_003, 1: 12_723}
-    assert Counter(cold["dev"]["label"]) == {0: 3_220, 1: 3_211}
-    assert Counter(cold["test"]["label"]) == {0: 3_216, 1: 2_107}
-    assert Counter(cold["test"]["fine_grained_label"]) == {0: 2_548, 1: 288, 2: 1_819, 3: 668}
-    assert set(cold["train"].column_names) == {"text", "label", "topic"}
-    assert all(isinstance(t, str) and t for t in cold["test"]["text"])
+    assert Counter(r.offensive for r in cold["train"]) == {0: 13_003, 1: 12_723}
+    assert Counter(r.offensive for r in cold["dev"]) == {0: 3_220, 1: 3_211}
+    assert Counter(r.offensive for r in cold["test"]) == {0: 3_216, 1: 2_107}
+    assert Counter(r.fine_grained for r in cold["test"]) == {0: 2_548, 1: 288, 2: 1_819, 3: 668}
+    assert {r.fine_grained for r in cold["train"]} == {None}  # train and dev have no fine-grained column
+    assert {r.topic for r in cold["train"]} == {"race", "region", "gender"}
+    assert all(isinstance(r.text, str) and r.text.strip() for rows in cold.values() for r in rows)
+    assert cold["test"][0] == ext.ColdRow("只要不来中国的外国人就是好外国人[机智]", 1, "race", 2)  # first line, BOM dropped
 
 
 def test_swsr_seeded_stratified_split():

@@ -5,11 +5,12 @@
 - 翼龙贷 repayment-reminder bot (Apache-2.0 repo): real collector script lines, debtor replies and call flows.
 - Profanity / sensitive-word lists (MIT, CC-BY-4.0, CC0, Apache-2.0) for the generic-filter baseline.
 
-Tables go through `datasets.load_dataset("csv", ...)` so training code gets Arrow datasets with caching; word lists,
-YAML and Markdown are read directly because they are not tables. Each directory has LICENSE and SOURCE.md.
+COLD is read with the csv module (training needs plain rows); SWSR goes through `datasets` for its seeded stratified
+split. Word lists, YAML and Markdown are read directly because they are not tables. Each directory has LICENSE and SOURCE.md.
 """
 from __future__ import annotations
 
+import csv
 import gzip
 import random
 from dataclasses import dataclass
@@ -39,28 +40,31 @@ def _root(root: Optional[Path | str]) -> Path:
 
 # --------------------------------------------------------------------------------------------- COLD
 
-def load_cold(root: Optional[Path | str] = None, cache_dir: Optional[str] = None) -> "DatasetDict":
-    """COLD with its official splits train/dev/test.
+@dataclass(frozen=True)
+class ColdRow:
+    """One COLD comment. `offensive` is a proxy for our `insult`, not the same thing: COLD is mostly group bias, not
+    abuse aimed at one debtor. `fine_grained` exists in test only (0 other-safe, 1 attack individual, 2 attack group,
+    3 anti-bias-safe)."""
 
-    Columns: `text`, `label` (1 = offensive, 0 = safe), `topic` (race/region/gender); test also has
-    `fine_grained_label` (0 other-safe, 1 attack individual, 2 attack group, 3 anti-bias-safe). Offensive is a
-    proxy for our `insult`, not the same thing: COLD is mostly group bias, not abuse aimed at one debtor.
+    text: str
+    offensive: int  # 1 offensive, 0 safe
+    topic: str  # race / region / gender
+    fine_grained: int | None = None
+
+
+def load_cold(split: str, cold_dir: Optional[Path | str] = None) -> tuple[ColdRow, ...]:
+    """The rows of COLD's official `split` (train/dev/test), in file order, from `{cold_dir}/{split}.csv.gz`.
+
+    The one COLD reader: training, export figures and the checkpoint comparison all read COLD here. Files are UTF-8
+    with a BOM; rows with a blank text are skipped.
     """
-    from datasets import DatasetDict, load_dataset
-
-    base = _root(root) / "cold"
-    # train/dev and test have different columns, so they are two builder runs.
-    kw = dict(encoding="utf-8-sig", keep_default_na=False, cache_dir=cache_dir)
-    trdev = load_dataset("csv", data_files={s: str(base / f"{s}.csv.gz") for s in ("train", "dev")}, **kw)
-    test = load_dataset("csv", data_files={"test": str(base / "test.csv.gz")}, **kw)
-    out = {}
-    for split, ds in (("train", trdev["train"]), ("dev", trdev["dev"]), ("test", test["test"])):
-        ds = ds.rename_column("TEXT", "text")
-        if "fine-grained-label" in ds.column_names:
-            ds = ds.rename_column("fine-grained-label", "fine_grained_label")
-        ds = ds.remove_columns([c for c in ds.column_names if c not in ("text", "label", "topic", "fine_grained_label")])
-        out[split] = ds
-    return DatasetDict(out)
+    path = (Path(cold_dir) if cold_dir is not None else EXTERNAL_DIR / "cold") / f"{split}.csv.gz"
+    with gzip.open(path, "rt", encoding="utf-8-sig", newline="") as fh:
+        return tuple(
+            ColdRow(r["TEXT"], int(r["label"]), r["topic"],
+                    int(r["fine-grained-label"]) if r.get("fine-grained-label") else None)
+            for r in csv.DictReader(fh) if r.get("TEXT", "").strip()
+        )
 
 
 # --------------------------------------------------------------------------------------------- SWSR

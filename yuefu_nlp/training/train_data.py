@@ -8,9 +8,6 @@ Every text goes through `model_text`, the exact text the scorer sees at run time
 """
 from __future__ import annotations
 
-import csv
-import gzip
-import io
 import logging
 import random
 from dataclasses import dataclass, field
@@ -19,6 +16,7 @@ from typing import Sequence
 
 import numpy as np
 
+from ..corpus.external import load_cold
 from ..corpus.openworld import is_bundle_row, is_openworld_row, row_group
 from ..corpus.schema import load_rows
 from ..text.normalize import Normalizer
@@ -75,11 +73,8 @@ class TrainingData:
 
 
 def read_cold(cold_dir: str | Path, split: str) -> list[tuple[str, int]]:
-    """(text, offensive 0/1) rows of COLD's `{split}.csv.gz` (UTF-8 with BOM; columns ..., label, TEXT)."""
-    path = resolve(cold_dir) / f"{split}.csv.gz"
-    with gzip.open(path, "rb") as f:
-        reader = csv.DictReader(io.TextIOWrapper(f, encoding="utf-8-sig", newline=""))
-        return [(r["TEXT"], int(r["label"])) for r in reader if r.get("TEXT", "").strip()]
+    """(text, offensive 0/1) pairs of one COLD split, read by `corpus.external.load_cold`."""
+    return [(r.text, r.offensive) for r in load_cold(split, resolve(cold_dir))]
 
 
 def read_swsr_split(root: str | Path, split: str) -> list[tuple[str, int]]:
