@@ -1,30 +1,25 @@
-"""The Analyzer: one object that turns a message (SMS, app message or call transcript) into a Result."""
+"""The Analyzer: one object that turns a message (SMS, app message or call transcript) into a Result.
+
+It runs the pipeline's stages over a batch of Messages (pipeline/stages.py): turns -> normalize -> rules -> model -> fuse.
+The backend decides which stages run; everything a stage adds stays on the Message (`Analyzer.run` returns them).
+"""
 from __future__ import annotations
 
 from itertools import islice
 from pathlib import Path
-from typing import Any, Iterable, Iterator, Literal, Protocol, Sequence
+from typing import Any, Iterable, Iterator, Sequence
 
-from .pipeline.fusion import FLAG_AT, FusionPolicy, cjk_count, fuse_scores, label_scores_from_rules, merge_findings, risk_level
-from .text.normalize import Normalizer
+from .domain import BACKENDS, Backend
+from .pipeline.fusion import FusionPolicy
+from .pipeline.message import Message
+from .pipeline.stages import BACKEND_STAGES, Fuse, MatchRules, Normalize, ScoreModel, SplitTurns, Stage
 from .rules import RuleMatcher, load_lexicons, load_negation, load_reported_speech
+from .runtime.scorer import Scorer
+from .text.normalize import Normalizer
 from .text.segment import Segmenter
-from .text.turns import split_turns
-from .types import LABELS, Evidence, Finding, Result, Span
+from .types import Citation, Finding, Result
 
-__all__ = ["Analyzer", "Backend", "Scorer"]
-
-Backend = Literal["fused", "rules", "model"]
-BACKENDS: tuple[str, ...] = ("fused", "rules", "model")
-
-
-class Scorer(Protocol):
-    """What the analyzer needs from a model: per-label probabilities for a batch of texts."""
-
-    labels: tuple[str, ...]
-    thresholds: dict[str, float]
-
-    def predict_proba(self, texts: Sequence[str]) -> list[dict[str, float]]: ...
+__all__ = ["Analyzer"]
 
 
 class Analyzer:
@@ -40,47 +35,43 @@ class Analyzer:
         segmenter: Segmenter,
         matcher: RuleMatcher,
         scorer: Scorer | None = None,
-        backend: Backend = "rules",
-        model_citations: dict[str, tuple] | None = None,
+        backend: Backend | str = Backend.RULES,
+        model_citations: dict[str, tuple[Citation, ...]] | None = None,
         policy: FusionPolicy | None = None,
     ) -> None:
-        if backend not in BACKENDS:
-            raise ValueError(f"backend must be one of {', '.join(BACKENDS)}, not {backend!r}")
-        if backend != "rules" and scorer is None:
-            raise ValueError(f"backend {backend!r} needs a model scorer")
-        self.backend = backend
+        self.backend = _backend(backend)
+        if self.backend is not Backend.RULES and scorer is None:
+            raise ValueError(f"backend {str(self.backend)!r} needs a model scorer")
         self.normalizer = normalizer
         self.segmenter = segmenter
         self.matcher = matcher
         self.scorer = scorer
-        thresholds = dict(scorer.thresholds) if scorer is not None else {label: FLAG_AT for label in LABELS}
-        cfg = getattr(scorer, "config", None)
-        self.policy = policy or FusionPolicy(
-            thresholds=thresholds,
-            rule_decides=float(getattr(cfg, "rule_decides", FusionPolicy.rule_decides)),
-            model_veto=float(getattr(cfg, "model_veto", FusionPolicy.model_veto)),
-            weak_rule_weight=float(getattr(cfg, "weak_rule_weight", FusionPolicy.weak_rule_weight)),
-            model_only_min_cjk=int(getattr(cfg, "model_only_min_cjk", 0)),
-            model_only_min_score=float(getattr(cfg, "model_only_min_score", FLAG_AT)),
-        )
+        self.policy = policy or _model_policy(scorer)
         # the citation a model-only finding carries: the strongest rule citation of the label's lexicon
         self._model_citations = model_citations or _label_citations(matcher)
+        self._rules = MatchRules(matcher, segmenter)
+        self._fuse = Fuse(self.policy, self._model_citations)
+        available: dict[str, Stage] = {
+            "turns": SplitTurns(), "normalize": Normalize(normalizer), "rules": self._rules, "fuse": self._fuse,
+        }
+        if scorer is not None:
+            available["model"] = ScoreModel(scorer)
+        self.stages: tuple[Stage, ...] = tuple(available[name] for name in BACKEND_STAGES[self.backend])
 
     @classmethod
     def load(
         cls,
-        backend: Backend = "fused",
+        backend: Backend | str = Backend.FUSED,
         *,
         model_dir: str | Path | None = None,
         lexicon_dir: str | Path | None = None,
     ) -> "Analyzer":
         """Load the shipped lexicons and, unless backend="rules", the shipped default model (or `model_dir`)."""
-        if backend not in BACKENDS:
-            raise ValueError(f"backend must be one of {', '.join(BACKENDS)}, not {backend!r}")
+        backend = _backend(backend)
         lexicons = load_lexicons(Path(lexicon_dir) if lexicon_dir else None)
         matcher = RuleMatcher(lexicons, load_negation(), load_reported_speech())
         scorer = None
-        if backend != "rules":
+        if backend is not Backend.RULES:
             from .runtime.onnx_scorer import OnnxScorer  # onnxruntime + tokenizers only, never torch
 
             scorer = OnnxScorer.load(model_dir)
@@ -91,18 +82,17 @@ class Analyzer:
         return Analyzer(normalizer=self.normalizer, segmenter=self.segmenter, matcher=self.matcher, scorer=self.scorer,
                         backend=self.backend, model_citations=self._model_citations, policy=policy)
 
-    # -- single text -------------------------------------------------------------------------------------------
+    # -- single text ----------------------------------------------------------------------------------------------
     def analyze(self, text: str) -> Result:
         """Analyze one message or transcript. Raises TypeError for non-strings; an empty text gives an empty Result."""
-        return next(iter(self._analyze_many([text])))
+        return self._results([text])[0]
 
     def rule_findings(self, text: str) -> tuple[Finding, ...]:
         """Every rule hit on the judged turns, before fusion: weak hits (score < 0.5) included. For lexicon work."""
-        if not isinstance(text, str):
-            raise TypeError(f"text must be str, not {type(text).__name__}")
-        return self._rule_findings(text)[0]
+        (m,) = self.run([text], until="normalize")
+        return self._rules.findings(m)
 
-    # -- many texts --------------------------------------------------------------------------------------------
+    # -- many texts ---------------------------------------------------------------------------------------------
     def analyze_batch(
         self, texts: Iterable[Any], *, batch_size: int = 64, as_tuples: bool = False
     ) -> Iterator[Any]:
@@ -120,79 +110,60 @@ class Analyzer:
             if not chunk:
                 return
             if not as_tuples:
-                yield from self._analyze_many(chunk)
+                yield from self._results(chunk)
                 continue
             for item in chunk:
                 if not (isinstance(item, tuple) and len(item) == 2):
                     raise TypeError(f"with as_tuples=True each item must be a (text, context) pair, not {item!r:.60}")
-            results = self._analyze_many([text for text, _ in chunk])
-            yield from ((res, ctx) for res, (_, ctx) in zip(results, chunk))
+            yield from zip(self._results([text for text, _ in chunk]), (ctx for _, ctx in chunk))
 
-    def _analyze_many(self, texts: Sequence[Any]) -> list[Result]:
+    def run(self, texts: Sequence[str], *, until: str | None = None) -> list[Message]:
+        """The Messages after every stage of this backend (or up to and including stage `until`): what each stage
+        added, for explaining a result or re-deciding it (`fuse`)."""
+        messages = []
         for t in texts:
             if not isinstance(t, str):
                 raise TypeError(f"text must be str, not {type(t).__name__}")
-        raw = [self._rule_findings(t) for t in texts]
-        probs: list[dict[str, float] | None] = [None] * len(texts)
-        if self.scorer is not None:
-            judged = [j for _, j in raw]
-            todo = [i for i, j in enumerate(judged) if j.strip()]
-            if todo:
-                for i, p in zip(todo, self.scorer.predict_proba([judged[i] for i in todo])):
-                    probs[i] = p
-        return [self._result(t, f, j, p) for t, (f, j), p in zip(texts, raw, probs)]
+            messages.append(Message(t))
+        names = [s.name for s in self.stages]
+        if until is not None and until not in names:
+            raise ValueError(f"until must be one of {', '.join(names)} (the {self.backend} backend's stages), not {until!r}")
+        for stage in self.stages:
+            messages = stage(messages)
+            if stage.name == until:
+                break
+        return messages
 
-    def _rule_findings(self, text: str) -> tuple[tuple[Finding, ...], str]:
-        """Rule findings over the judged turns, and the normalized judged text the model reads (see model_text)."""
-        if not text.strip():
-            return (), ""
-        raw: list[tuple[str, int, int, Evidence]] = []
-        judged_parts: list[str] = []
-        for turn in split_turns(text):
-            if not turn.judged:
-                continue
-            segment = text[turn.start:turn.end]
-            norm = self.normalizer.normalize(segment)
-            if norm.text.strip():
-                judged_parts.append(norm.text.strip())  # same text as model.inputs.model_text
-            for hit in self.matcher.match(norm, lambda n=norm: self.segmenter.boundaries(n.text)):
-                s, e = norm.to_original(hit.start, hit.end)
-                rule = hit.rule
-                ev = Evidence(rule.id, rule.description, rule.score, rule.citations)
-                raw.append((rule.label, turn.start + s, turn.start + e, ev))
-        return merge_findings(raw, text), "\n".join(judged_parts)
+    def fuse(self, messages: Sequence[Message]) -> list[Result]:
+        """Decide again, with this analyzer's fusion policy, on Messages another analyzer ran up to the model."""
+        return [self._fuse.decide(m) for m in messages]
 
-    def _result(
-        self, text: str, findings: tuple[Finding, ...], judged: str, probs: dict[str, float] | None
-    ) -> Result:
-        if not text.strip():
-            return Result(text=text)
-        rule_scores = label_scores_from_rules(findings)
-        if self.backend == "rules" or probs is None:
-            scores = rule_scores
-        elif self.backend == "model":
-            scores = fuse_scores({label: 0.0 for label in LABELS}, probs, self.policy, cjk_count(judged))
-        else:
-            scores = fuse_scores(rule_scores, probs, self.policy, cjk_count(judged))
-        labels = frozenset(label for label in LABELS if scores[label] >= FLAG_AT)
-        # findings back the labels: weak hits of an unflagged label stay out, and the model backend shows none
-        kept = [f for f in findings if f.label in labels] if self.backend != "model" else []
-        for label in labels:
-            if not any(f.label == label for f in kept):
-                kept.append(self._model_finding(text, label, scores[label]))
-        kept.sort(key=lambda f: (f.span.start, LABELS.index(f.label)))
-        return Result(text=text, labels=labels, scores=scores, risk=risk_level(scores), findings=tuple(kept))
-
-    def _model_finding(self, text: str, label: str, score: float) -> Finding:
-        """A model-only finding spans the first judged turn (the whole message for an SMS); no rule backs it."""
-        turn = next((t for t in split_turns(text) if t.judged), None)
-        start, end = (turn.start, turn.end) if turn else (0, len(text))
-        ev = Evidence("model", "model-only finding: no lexicon rule fired", score, self._model_citations.get(label, ()))
-        return Finding(label, Span(start, end, text[start:end]), score, (ev,))
+    def _results(self, texts: Sequence[str]) -> list[Result]:
+        return [m.result for m in self.run(texts)]  # type: ignore[misc]  # fuse always runs last
 
 
-def _label_citations(matcher: RuleMatcher) -> dict[str, tuple]:
-    out: dict[str, tuple] = {}
+
+def _backend(name: Backend | str) -> Backend:
+    try:
+        return Backend(name)
+    except ValueError:
+        raise ValueError(f"backend must be one of {', '.join(BACKENDS)}, not {name!r}") from None
+
+
+def _model_policy(scorer: Scorer | None) -> FusionPolicy:
+    """The fusion policy the model was exported with (its config.json); the defaults when there is no model."""
+    if scorer is None:
+        return FusionPolicy()
+    c = scorer.config
+    return FusionPolicy(
+        thresholds=dict(scorer.thresholds), rule_decides=float(c.rule_decides), model_veto=float(c.model_veto),
+        weak_rule_weight=float(c.weak_rule_weight), model_only_min_cjk=int(c.model_only_min_cjk),
+        model_only_min_score=float(c.model_only_min_score),
+    )
+
+
+def _label_citations(matcher: RuleMatcher) -> dict[str, tuple[Citation, ...]]:
+    out: dict[str, tuple[Citation, ...]] = {}
     for rule in sorted(matcher.rules, key=lambda r: -r.score):
         out.setdefault(rule.label, rule.citations)
     return out

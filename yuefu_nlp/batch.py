@@ -1,4 +1,4 @@
-"""Batch scoring of CSV files: the contract in DOMAIN.md, streamed, with one output row per input row, always.
+"""Batch scoring of CSV files: the scored-CSV contract of docs/DOMAIN.md, streamed, with one output row per input row, always.
 
 A row that cannot be scored keeps its place with the reason in `error`; only problems that make the whole file
 unusable (no text column, a clash with an output column name) stop the run, and they stop it before any work.
@@ -21,15 +21,15 @@ from typing import IO, Any, Iterator, Literal
 from tqdm import tqdm
 
 from .analyzer import Analyzer
+from .domain import DEFAULT_MAX_CHARS, LABELS, RISK_LEVELS
 from .errors import InputError
-from .types import LABELS, Result
+from .types import Result
 
 __all__ = ["OUTPUT_COLUMNS", "ScoreSummary", "score_csv", "detect_encoding", "result_columns"]
 
 OUTPUT_COLUMNS: tuple[str, ...] = (
     ("flagged", "labels", "risk") + LABELS + tuple(f"{label}_score" for label in LABELS) + ("evidence", "error")
 )
-DEFAULT_MAX_CHARS = 20_000
 _MISSING = frozenset({"", "nan", "NaN", "NAN", "null", "NULL", "None", "none", "N/A", "n/a", "#N/A"})
 _MAX_RECORD_LINES = 2_000  # a quoted field spanning more lines than this is a runaway quote, not a message
 
@@ -45,7 +45,7 @@ class ScoreSummary:
     errors: int = 0
     flagged: int = 0
     per_label: dict[str, int] = field(default_factory=lambda: {label: 0 for label in LABELS})
-    risk: dict[str, int] = field(default_factory=lambda: {"high": 0, "medium": 0, "low": 0, "none": 0})
+    risk: dict[str, int] = field(default_factory=lambda: {level: 0 for level in RISK_LEVELS})
     seconds: float = 0.0
     encoding: str = ""
 
@@ -58,6 +58,23 @@ class ScoreSummary:
             f"per label: {labels}\nrisk: {risk}\n"
             f"{self.seconds:.1f} s ({rate:.0f} rows/s), input encoding {self.encoding}"
         )
+
+
+@dataclass(frozen=True)
+class _Record:
+    """One CSV record as read: its fields (None when the record could not be parsed), why not, and its first line."""
+
+    fields: list[str] | None
+    error: str
+    line: int
+
+
+@dataclass(frozen=True)
+class _Row:
+    """One output row in the making: the input fields (padded to the header) and why it cannot be scored ("" = it can)."""
+
+    fields: list[str]
+    error: str
 
 
 def detect_encoding(head: bytes) -> str:
@@ -81,7 +98,7 @@ def result_columns(result: Result) -> dict[str, Any]:
     out: dict[str, Any] = {
         "flagged": int(result.flagged),
         "labels": [label for label in LABELS if label in result.labels],
-        "risk": result.risk,
+        "risk": str(result.risk),
     }
     for label in LABELS:
         out[label] = int(label in result.labels)
@@ -124,8 +141,8 @@ class _Lines:
         self.line_no -= len(lines)
 
 
-def _records(f: IO[str]) -> Iterator[tuple[list[str] | None, str, int]]:
-    """Yield (fields or None, csv error, first line number). A broken record costs one row, never the rest of the file."""
+def _records(f: IO[str]) -> Iterator[_Record]:
+    """Every record of the file; a broken record costs one row, never the rest of the file."""
     lines = _Lines(f)
     reader = csv.reader(lines, strict=True)
     while True:
@@ -141,11 +158,11 @@ def _records(f: IO[str]) -> Iterator[tuple[list[str] | None, str, int]]:
                 # an unterminated quote swallowed the lines after it: give them back, fail only the first line
                 lines.push_back(consumed[1:])
                 reader = csv.reader(lines, strict=True)
-            yield None, f"malformed CSV record at line {first}: {exc}", first
+            yield _Record(None, f"malformed CSV record at line {first}: {exc}", first)
             continue
         if row == [] and not "".join(lines.current).strip():
             continue  # blank line
-        yield row, "", first
+        yield _Record(row, "", first)
 
 
 def _text_problem(value: str, max_chars: int) -> str:
@@ -233,7 +250,7 @@ def score_csv(
                 writer.writerow(header + list(OUTPUT_COLUMNS))
             bar = tqdm(total=None, unit=" rows", desc="scoring", file=sys.stderr, disable=not progress, mininterval=0.5)
             text_idx = header.index(text_col)
-            pending: list[tuple[list[str], str]] = []
+            pending: list[_Row] = []
             n_valid = 0
 
             def flush() -> None:
@@ -243,15 +260,16 @@ def score_csv(
                 pending.clear()
                 n_valid = 0
 
-            for fields, csv_error, _line in records:
+            for record in records:
+                fields = record.fields
                 if fields is None:
-                    pending.append(([""] * len(header), csv_error))
+                    pending.append(_Row([""] * len(header), record.error))
                 elif len(fields) != len(header):
                     fixed = (fields + [""] * len(header))[: len(header)]
-                    pending.append((fixed, f"row has {len(fields)} fields, header has {len(header)}"))
+                    pending.append(_Row(fixed, f"row has {len(fields)} fields, header has {len(header)}"))
                 else:
                     problem = _text_problem(fields[text_idx], max_chars)
-                    pending.append((fields, problem))
+                    pending.append(_Row(fields, problem))
                     n_valid += not problem
                 if n_valid >= batch_size or len(pending) >= 4 * batch_size:
                     flush()
@@ -268,14 +286,14 @@ def score_csv(
     return summary
 
 
-def _read_header(records: Iterator[tuple[list[str] | None, str, int]], text_col: str) -> list[str]:
+def _read_header(records: Iterator[_Record], text_col: str) -> list[str]:
     try:
-        fields, err, _ = next(records)
+        first = next(records)
     except StopIteration:
         raise InputError("the input is empty: expected a header row with a text column") from None
-    if fields is None:
-        raise InputError(f"the header row cannot be parsed ({err}); check the file is a CSV")
-    header = [h.lstrip("\ufeff") for h in fields]
+    if first.fields is None:
+        raise InputError(f"the header row cannot be parsed ({first.error}); check the file is a CSV")
+    header = [h.lstrip("\ufeff") for h in first.fields]
     if text_col not in header:
         raise InputError(
             f"column {text_col!r} not found; the columns are: {', '.join(header)}. "
@@ -291,7 +309,7 @@ def _read_header(records: Iterator[tuple[list[str] | None, str, int]], text_col:
 
 
 def _score_and_write(
-    pending: list[tuple[list[str], str]],
+    pending: list[_Row],
     text_idx: int,
     header: list[str],
     analyzer: Analyzer,
@@ -300,7 +318,7 @@ def _score_and_write(
     fh: IO[str],
     summary: ScoreSummary,
 ) -> None:
-    rows = [(fields[text_idx], i) for i, (fields, problem) in enumerate(pending) if not problem]
+    rows = [(row.fields[text_idx], i) for i, row in enumerate(pending) if not row.error]
     results: dict[int, dict[str, Any]] = {}
     for result, i in analyzer.analyze_batch(rows, batch_size=batch_size, as_tuples=True):
         results[i] = result_columns(result)
@@ -310,14 +328,14 @@ def _score_and_write(
             summary.flagged += 1
             for label in result.labels:
                 summary.per_label[label] += 1
-    for i, (fields, problem) in enumerate(pending):
-        cols = results.get(i) or _error_columns(problem)
+    for i, row in enumerate(pending):
+        cols = results.get(i) or _error_columns(row.error)
         summary.rows += 1
-        summary.errors += bool(problem)
+        summary.errors += bool(row.error)
         if writer is not None:
-            writer.writerow(fields + [_csv_value(k, cols[k]) for k in OUTPUT_COLUMNS])
+            writer.writerow(row.fields + [_csv_value(k, cols[k]) for k in OUTPUT_COLUMNS])
         else:
-            obj = dict(zip(header, fields))
+            obj = dict(zip(header, row.fields))
             obj.update(cols)
             fh.write(json.dumps(obj, ensure_ascii=False) + "\n")
 

@@ -8,14 +8,13 @@ import sys
 from pathlib import Path
 from typing import Sequence
 
+from .domain import BACKENDS, DEFAULT_MAX_CHARS, LABEL_ANSI, LABEL_ZH, MODEL_RULE_ID, Backend
 from .errors import YuefuError
 from .types import Result
 
 __all__ = ["main"]
 
-_COLORS = {"threat": "\033[91m", "insult": "\033[95m", "privacy_leak": "\033[93m", "false_legal_claim": "\033[96m"}
 _RESET = "\033[0m"
-_LABEL_ZH = {"threat": "威胁恐吓", "insult": "侮辱谩骂", "privacy_leak": "泄露隐私", "false_legal_claim": "虚假法律后果"}
 
 
 def _load(backend: str, model_dir: str | None):
@@ -27,14 +26,14 @@ def _load(backend: str, model_dir: str | None):
 def _default_backend() -> str:
     from .runtime.paths import default_model_dir
 
-    return "fused" if default_model_dir().joinpath("model.onnx").exists() else "rules"
+    return Backend.FUSED if default_model_dir().joinpath("model.onnx").exists() else Backend.RULES
 
 
 def _cmd_score(args: argparse.Namespace) -> int:
     from .batch import score_csv
 
     backend = args.backend or _default_backend()
-    if args.backend is None and backend == "rules":
+    if args.backend is None and backend is Backend.RULES:
         print("note: no shipped model found; scoring with rules only (--backend rules)", file=sys.stderr)
     analyzer = _load(backend, args.model_dir)
     summary = score_csv(
@@ -50,14 +49,14 @@ def _cmd_score(args: argparse.Namespace) -> int:
 def highlight(result: Result, color: bool) -> str:
     """The text with every finding marked: ANSI colours on a terminal, 【…】 brackets elsewhere."""
     text = result.text
-    marks = sorted({(f.span.start, f.span.end, f.label) for f in result.findings if f.rule_id != "model"})
+    marks = sorted({(f.span.start, f.span.end, f.label) for f in result.findings if f.rule_id != MODEL_RULE_ID})
     out, pos = [], 0
     for start, end, label in marks:
         if start < pos:
             continue  # overlapping findings: the first one is marked
         out.append(text[pos:start])
         seg = text[start:end]
-        out.append(f"{_COLORS[label]}{seg}{_RESET}" if color else f"【{seg}】")
+        out.append(f"{LABEL_ANSI[label]}{seg}{_RESET}" if color else f"【{seg}】")
         pos = end
     out.append(text[pos:])
     return "".join(out)
@@ -69,7 +68,7 @@ def format_report(result: Result, color: bool = False) -> str:
     if not result.labels:
         lines.append("labels: none (no abusive or illegal content found)")
     for label in (lbl for lbl in result.scores if lbl in result.labels):
-        lines.append(f"  {label} ({_LABEL_ZH[label]}): score {result.scores[label]:.2f}")
+        lines.append(f"  {label} ({LABEL_ZH[label]}): score {result.scores[label]:.2f}")
     lines.append("")
     lines.append(highlight(result, color))
     if result.findings:
@@ -106,7 +105,7 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
     from .evaluation.summary import format_summary
 
     chosen = args.backend or ["all"]
-    backends = ["rules", "model", "fused"] if "all" in chosen else list(dict.fromkeys(chosen))
+    backends = list(_EVALUATE_ORDER) if "all" in chosen else list(dict.fromkeys(chosen))
     log = (lambda msg: print(msg, file=sys.stderr))
     ev = run_evaluation(
         args.data, backends=backends, baselines=args.baselines, train=args.train, dev=args.dev, subset=args.subset,
@@ -119,6 +118,9 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
     return 0 if ev.outputs else 1
 
 
+_EVALUATE_ORDER = (Backend.RULES, Backend.MODEL, Backend.FUSED)  # how `yuefu evaluate` lists the backends
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="yuefu", description="Flag abusive or illegal Chinese debt-collection messages.")
     sub = p.add_subparsers(dest="command", required=True)
@@ -127,19 +129,20 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("input", help="input CSV (UTF-8, UTF-8 with BOM or GB18030), or - for stdin")
     s.add_argument("-o", "--output", default="-", help="output file, or - for stdout (default)")
     s.add_argument("--text-col", default="text", help="name of the text column (default: text)")
-    s.add_argument("--backend", choices=["fused", "rules", "model"], default=None,
+    s.add_argument("--backend", choices=BACKENDS, default=None,
                    help="fused (default when the shipped model is present), rules, or model")
     s.add_argument("--model-dir", default=None, help="model folder (default: the shipped model)")
     s.add_argument("--batch-size", type=int, default=64, help="rows per batch (default 64)")
     s.add_argument("--format", choices=["csv", "jsonl"], default="csv", help="output format (default csv)")
-    s.add_argument("--max-chars", type=int, default=20_000, help="longer texts get an error instead of a score")
+    s.add_argument("--max-chars", type=int, default=DEFAULT_MAX_CHARS,
+                   help=f"longer texts get an error instead of a score (default {DEFAULT_MAX_CHARS})")
     s.add_argument("--no-progress", action="store_true", help="no progress bar")
     s.set_defaults(func=_cmd_score)
 
     c = sub.add_parser("check", help="explain one message or transcript: spans, rules and the law they break")
     c.add_argument("text", nargs="?", help="the message (omit to read --file or stdin)")
     c.add_argument("-f", "--file", help="read the message or call transcript from a UTF-8 file")
-    c.add_argument("--backend", choices=["fused", "rules", "model"], default=None)
+    c.add_argument("--backend", choices=BACKENDS, default=None)
     c.add_argument("--model-dir", default=None)
     c.add_argument("--json", action="store_true", help="print the result as JSON")
     c.set_defaults(func=_cmd_check)
@@ -147,7 +150,7 @@ def build_parser() -> argparse.ArgumentParser:
     e = sub.add_parser("evaluate", help="measure backends and baselines on labelled data: metrics JSON, plots, errors")
     e.add_argument("data", help="labelled .csv or .jsonl (or a folder of them): text plus a labels list / 'a|b' string, or 0/1 label columns")
     e.add_argument("-o", "--output", required=True, help="output folder (metrics.json, PNGs, worst_errors.md)")
-    e.add_argument("--backend", action="append", choices=["rules", "model", "fused", "all"], default=None,
+    e.add_argument("--backend", action="append", choices=[*_EVALUATE_ORDER, "all"], default=None,
                    help="backend to evaluate; repeat for several (default: all; an unavailable one is reported)")
     e.add_argument("--baselines", action="store_true", help="also run the word-filter and TF-IDF + LR baselines")
     e.add_argument("--train", default="data/splits/train.jsonl", help="train file for the TF-IDF baseline")

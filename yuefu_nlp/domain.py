@@ -20,6 +20,9 @@ class _Name(str, Enum):
     def __str__(self) -> str:
         return self.value
 
+    def __repr__(self) -> str:  # frozenset({'insult', 'threat'}) in a notebook, like the plain strings they equal
+        return repr(self.value)
+
 
 class Label(_Name):
     """The four labels; a message may carry several or none."""

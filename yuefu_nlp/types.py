@@ -1,4 +1,4 @@
-"""Result types shared by every part of yuefu_nlp.
+"""Result types shared by every part of yuefu_nlp: what the Analyzer returns for one text.
 
 All results are frozen dataclasses so that a finding, once produced, cannot be edited on its way
 to a report; every character offset indexes the *original* text the caller passed in.
@@ -6,24 +6,11 @@ to a report; every character offset indexes the *original* text the caller passe
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from enum import Enum
 from typing import Any
 
+from .domain import LABELS, Label, Risk
 
-class Label(str, Enum):
-    """The four labels of DOMAIN.md; a message may carry several or none."""
-
-    THREAT = "threat"
-    INSULT = "insult"
-    PRIVACY_LEAK = "privacy_leak"
-    FALSE_LEGAL_CLAIM = "false_legal_claim"
-
-    def __str__(self) -> str:  # "threat", not "Label.THREAT", in reports and CSVs
-        return self.value
-
-
-LABELS: tuple[str, ...] = tuple(label.value for label in Label)
-RISK_LEVELS: tuple[str, ...] = ("high", "medium", "low", "none")
+__all__ = ["Span", "Citation", "Evidence", "Finding", "Result", "LABELS"]
 
 
 @dataclass(frozen=True)
@@ -75,7 +62,7 @@ class Evidence:
 class Finding:
     """One labelled stretch of the original text and the evidence behind it."""
 
-    label: str
+    label: Label
     span: Span
     score: float
     evidence: tuple[Evidence, ...]
@@ -88,7 +75,7 @@ class Finding:
         """The JSON shape of one item of the scored CSV's `evidence` column (DOMAIN.md)."""
         ev = self.evidence[0] if self.evidence else None
         return {
-            "label": self.label,
+            "label": str(self.label),
             "start": self.span.start,
             "end": self.span.end,
             "text": self.span.text,
@@ -103,9 +90,9 @@ class Result:
     """Everything the analyzer says about one text."""
 
     text: str
-    labels: frozenset[str] = frozenset()
+    labels: frozenset[Label] = frozenset()
     scores: dict[str, float] = field(default_factory=lambda: {label: 0.0 for label in LABELS})
-    risk: str = "none"
+    risk: Risk = Risk.NONE
     findings: tuple[Finding, ...] = ()
 
     @property
@@ -114,8 +101,8 @@ class Result:
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "labels": sorted(self.labels, key=LABELS.index),
+            "labels": [str(label) for label in sorted(self.labels, key=LABELS.index)],
             "scores": {k: round(v, 4) for k, v in self.scores.items()},
-            "risk": self.risk,
+            "risk": str(self.risk),
             "findings": [f.to_dict() for f in self.findings],
         }

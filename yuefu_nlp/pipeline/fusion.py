@@ -19,11 +19,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Mapping, Sequence
 
-from ..types import LABELS, Evidence, Finding, Span
+from ..domain import FLAG_AT, LABELS, Label, Risk
+from ..types import Evidence, Finding, Span
 
-__all__ = ["FusionPolicy", "label_scores_from_rules", "rescale", "fuse_scores", "risk_level", "merge_findings", "cjk_count"]
-
-FLAG_AT = 0.5
+__all__ = ["FLAG_AT", "FusionPolicy", "label_scores_from_rules", "rescale", "fuse_scores", "risk_level", "merge_findings", "cjk_count"]
 
 
 @dataclass(frozen=True)
@@ -89,44 +88,51 @@ def fuse_scores(
     return out
 
 
-def risk_level(scores: Mapping[str, float]) -> str:
+def risk_level(scores: Mapping[str, float]) -> Risk:
     """high: a confident threat / false legal claim / privacy leak, or two labels at once; medium: any other flag;
     low: some signal below the flag line; none: nothing."""
     flagged = [label for label, s in scores.items() if s >= FLAG_AT]
     if len(flagged) >= 2 or any(scores[label] >= 0.85 for label in flagged if label != "insult"):
-        return "high"
+        return Risk.HIGH
     if flagged:
-        return "medium"
+        return Risk.MEDIUM
     if max(scores.values(), default=0.0) >= 0.25:
-        return "low"
-    return "none"
+        return Risk.LOW
+    return Risk.NONE
 
 
-def merge_findings(raw: Sequence[tuple[str, int, int, Evidence]], text: str) -> tuple[Finding, ...]:
-    """Merge overlapping hits of one label into one finding whose evidence lists every rule, best first."""
-    by_label: dict[str, list[tuple[int, int, Evidence]]] = {}
-    for label, start, end, ev in raw:
-        by_label.setdefault(label, []).append((start, end, ev))
-    findings: list[Finding] = []
+def merge_findings(hits: Sequence[Finding], text: str) -> tuple[Finding, ...]:
+    """Merge overlapping hits of one label into one finding whose evidence lists every rule once, best first.
+
+    `hits` are single-evidence findings in the order the rules found them; ties in evidence score keep that order.
+    """
+    by_label: dict[str, list[Finding]] = {}
+    for hit in hits:
+        by_label.setdefault(hit.label, []).append(hit)
+    merged: list[Finding] = []
     for label, items in by_label.items():
-        items.sort(key=lambda x: (x[0], -x[1]))
-        group: list[tuple[int, int, Evidence]] = []
-        g_end = -1
-        for item in items + [(len(text) + 1, len(text) + 1, None)]:  # sentinel flushes the last group
-            if group and item[0] >= g_end:
-                start = min(g[0] for g in group)
-                evidence: dict[str, Evidence] = {}
-                for g in group:
-                    if g[2].rule_id not in evidence or g[2].score > evidence[g[2].rule_id].score:
-                        evidence[g[2].rule_id] = g[2]
-                evs = tuple(sorted(evidence.values(), key=lambda e: -e.score))
-                score = 1.0
-                for e in evs:
-                    score *= 1.0 - e.score
-                findings.append(Finding(label, Span(start, g_end, text[start:g_end]), 1.0 - score, evs))
-                group, g_end = [], -1
-            if item[2] is not None:
-                group.append(item)  # type: ignore[arg-type]
-                g_end = max(g_end, item[1])
-    findings.sort(key=lambda f: (f.span.start, LABELS.index(f.label)))
-    return tuple(findings)
+        items.sort(key=lambda h: (h.span.start, -h.span.end))
+        group: list[Finding] = []
+        for hit in items:
+            if group and hit.span.start >= max(h.span.end for h in group):
+                merged.append(_merge(label, group, text))
+                group = []
+            group.append(hit)
+        if group:
+            merged.append(_merge(label, group, text))
+    merged.sort(key=lambda f: (f.span.start, LABELS.index(f.label)))
+    return tuple(merged)
+
+
+def _merge(label: Label, group: Sequence[Finding], text: str) -> Finding:
+    """One finding over a group of overlapping hits: the union span, each rule's best evidence, a noisy-OR score."""
+    start, end = min(h.span.start for h in group), max(h.span.end for h in group)
+    best: dict[str, Evidence] = {}
+    for ev in (e for h in group for e in h.evidence):
+        if ev.rule_id not in best or ev.score > best[ev.rule_id].score:
+            best[ev.rule_id] = ev
+    evidence = tuple(sorted(best.values(), key=lambda e: -e.score))
+    miss = 1.0
+    for ev in evidence:
+        miss *= 1.0 - ev.score
+    return Finding(label, Span(start, end, text[start:end]), 1.0 - miss, evidence)

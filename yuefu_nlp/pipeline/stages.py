@@ -1,21 +1,155 @@
-"""The text the model reads: the judged turns (everything but customer turns), normalized, one turn per line.
+"""The pipeline stages. Each takes a batch of Messages and returns them with one more field filled in.
 
-Training and scoring must build it the same way, so both call `model_text`.
+    turns -> normalize -> rules -> model -> fuse
+
+A backend is the list of stages it runs (`BACKEND_STAGES`): `rules` skips the model, `model` skips the rules, `fused`
+runs both. Stages work on batches because the model scores many texts at once; the others go message by message.
+Training builds the model's input with the same two stages (`model_text`), so the model reads in training exactly what
+it reads when it scores.
 """
 from __future__ import annotations
 
-from ..text.normalize import Normalizer
-from ..text.turns import split_turns
+from dataclasses import dataclass
+from typing import Mapping, Protocol, Sequence
 
-__all__ = ["model_text"]
+from ..domain import FLAG_AT, LABELS, MODEL_RULE_ID, Backend, Label
+from ..rules import RuleMatcher
+from ..runtime.scorer import Scorer
+from ..text.normalize import Normalizer
+from ..text.segment import Segmenter
+from ..text.turns import split_turns
+from ..types import Citation, Evidence, Finding, Result, Span
+from .fusion import FusionPolicy, cjk_count, fuse_scores, label_scores_from_rules, merge_findings, risk_level
+from .message import JudgedTurn, Message
+
+__all__ = [
+    "Stage", "SplitTurns", "Normalize", "MatchRules", "ScoreModel", "Fuse", "BACKEND_STAGES", "model_text",
+]
+
+
+class Stage(Protocol):
+    """One step of the pipeline: Messages in, the same Messages (new frozen copies) out, in the same order."""
+
+    name: str
+
+    def __call__(self, messages: Sequence[Message]) -> list[Message]: ...
+
+
+# Which stages each backend runs, in order.
+BACKEND_STAGES: dict[str, tuple[str, ...]] = {
+    Backend.RULES: ("turns", "normalize", "rules", "fuse"),
+    Backend.MODEL: ("turns", "normalize", "model", "fuse"),
+    Backend.FUSED: ("turns", "normalize", "rules", "model", "fuse"),
+}
+
+
+@dataclass(frozen=True)
+class SplitTurns:
+    """Speaker turns (text.turns): a call transcript's lines by speaker, an SMS as one turn of unknown role."""
+
+    name: str = "turns"
+
+    def __call__(self, messages: Sequence[Message]) -> list[Message]:
+        return [m if m.blank else m.but(turns=tuple(split_turns(m.text))) for m in messages]
+
+
+@dataclass(frozen=True)
+class Normalize:
+    """Normalizes every judged turn (customer turns are context, never judged) and builds the model's input text."""
+
+    normalizer: Normalizer
+    name: str = "normalize"
+
+    def __call__(self, messages: Sequence[Message]) -> list[Message]:
+        out = []
+        for m in messages:
+            if m.blank:
+                out.append(m)
+                continue
+            judged = tuple(
+                JudgedTurn(t, self.normalizer.normalize(m.text[t.start:t.end])) for t in m.turns if t.judged
+            )
+            model_input = "\n".join(s for s in (j.norm.text.strip() for j in judged) if s)
+            out.append(m.but(judged=judged, model_input=model_input))
+        return out
+
+
+@dataclass(frozen=True)
+class MatchRules:
+    """Every lexicon rule hit on the judged turns, mapped back to the original text and merged per label."""
+
+    matcher: RuleMatcher
+    segmenter: Segmenter
+    name: str = "rules"
+
+    def __call__(self, messages: Sequence[Message]) -> list[Message]:
+        return [m if m.blank else m.but(rule_findings=self.findings(m)) for m in messages]
+
+    def findings(self, m: Message) -> tuple[Finding, ...]:
+        hits: list[Finding] = []
+        for judged in m.judged:
+            norm, offset = judged.norm, judged.turn.start
+            for hit in self.matcher.match(norm, lambda n=norm: self.segmenter.boundaries(n.text)):
+                s, e = norm.to_original(hit.start, hit.end)
+                start, end = offset + s, offset + e
+                rule = hit.rule
+                evidence = Evidence(rule.id, rule.description, rule.score, rule.citations)
+                hits.append(Finding(Label(rule.label), Span(start, end, m.text[start:end]), rule.score, (evidence,)))
+        return merge_findings(hits, m.text)
+
+
+@dataclass(frozen=True)
+class ScoreModel:
+    """The model's per-label probabilities for every message with something to read, in one batched call."""
+
+    scorer: Scorer
+    name: str = "model"
+
+    def __call__(self, messages: Sequence[Message]) -> list[Message]:
+        todo = [i for i, m in enumerate(messages) if m.model_input.strip()]
+        out = list(messages)
+        if todo:
+            probs = self.scorer.predict_array([messages[i].model_input for i in todo])
+            for i, row in zip(todo, probs):
+                out[i] = messages[i].but(probs=dict(zip(self.scorer.labels, map(float, row))))
+        return out
+
+
+@dataclass(frozen=True)
+class Fuse:
+    """Decides labels, scores, risk and the findings that back them from what the earlier stages found (fusion.py)."""
+
+    policy: FusionPolicy
+    model_citations: Mapping[str, tuple[Citation, ...]]  # what a model-only finding cites, per label
+    name: str = "fuse"
+
+    def __call__(self, messages: Sequence[Message]) -> list[Message]:
+        return [m.but(result=self.decide(m)) for m in messages]
+
+    def decide(self, m: Message) -> Result:
+        if m.blank:
+            return Result(text=m.text)
+        scores = label_scores_from_rules(m.rule_findings)
+        if m.probs is not None:
+            scores = fuse_scores(scores, m.probs, self.policy, cjk_count(m.model_input))
+        labels = frozenset(Label(label) for label in LABELS if scores[label] >= FLAG_AT)
+        # findings back the labels: weak rule hits of an unflagged label stay out
+        kept = [f for f in m.rule_findings if f.label in labels]
+        for label in labels:
+            if not any(f.label == label for f in kept):
+                kept.append(self._model_finding(m, label, scores[label]))
+        kept.sort(key=lambda f: (f.span.start, LABELS.index(f.label)))
+        return Result(text=m.text, labels=labels, scores=scores, risk=risk_level(scores), findings=tuple(kept))
+
+    def _model_finding(self, m: Message, label: Label, score: float) -> Finding:
+        """A finding no rule backs spans the first judged turn (the whole message for an SMS)."""
+        start, end = (m.judged[0].turn.start, m.judged[0].turn.end) if m.judged else (0, len(m.text))
+        ev = Evidence(MODEL_RULE_ID, "model-only finding: no lexicon rule fired", score, self.model_citations.get(label, ()))
+        return Finding(label, Span(start, end, m.text[start:end]), score, (ev,))
 
 
 def model_text(text: str, normalizer: Normalizer) -> str:
-    """Collector (and unknown-role) turns of `text`, normalized, joined with newlines; "" when nothing is judged."""
-    parts = []
-    for turn in split_turns(text):
-        if turn.judged:
-            norm = normalizer.normalize(text[turn.start:turn.end]).text.strip()
-            if norm:
-                parts.append(norm)
-    return "\n".join(parts)
+    """What the model reads for `text` (collector and unknown-role turns, normalized, one per line); "" when nothing
+    is judged. Training calls this, the runtime runs the same two stages."""
+    (m,) = Normalize(normalizer)(SplitTurns()([Message(text)]))
+    return m.model_input
