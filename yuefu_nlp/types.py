@@ -72,7 +72,7 @@ class Finding:
         return self.evidence[0].rule_id if self.evidence else ""
 
     def to_dict(self) -> dict[str, Any]:
-        """The JSON shape of one item of the scored CSV's `evidence` column (DOMAIN.md)."""
+        """The JSON shape of one item of the scored CSV's `evidence` column (docs/DOMAIN.md)."""
         ev = self.evidence[0] if self.evidence else None
         return {
             "label": str(self.label),
