@@ -32,11 +32,6 @@ class Label(_Name):
     PRIVACY_LEAK = "privacy_leak"
     FALSE_LEGAL_CLAIM = "false_legal_claim"
 
-    @property
-    def zh(self) -> str:
-        """The Chinese name used in reports (威胁恐吓 …)."""
-        return LABEL_ZH[self]
-
 
 LABELS: tuple[str, ...] = tuple(label.value for label in Label)  # plain strings, in output order
 LABEL_ZH: dict[str, str] = {
