@@ -1,7 +1,8 @@
-"""Lexicon files: schema, validation and loading (docs/LEXICON_FORMAT.md).
+"""Loading the rule files: lexicons, citations, negation cues, reported speech (docs/LEXICON_FORMAT.md).
 
-A rule that cannot be trusted is worse than no rule, so loading validates every field and a broken file raises
-LexiconError naming the file, the rule id and the field.
+A rule that cannot be trusted is worse than no rule, so every file is checked against its declaration in schema.py and
+a broken one raises LexiconError naming the file, the rule id and the field. Only the checks that span more than one
+field or file live here: the id starts with the file's label, citation keys exist, ids are unique.
 """
 from __future__ import annotations
 
@@ -12,44 +13,32 @@ from typing import Any
 
 import yaml
 
+from ..domain import Label
 from ..errors import LexiconError
 from ..resources import LEXICON_DIR, RESOURCES_DIR
-from ..types import LABELS, Citation
-from .validators import VALIDATORS
+from ..types import Citation
+from .gates import Gate, NegationCues, ReportedSpeech, rule_gates
+from .schema import CITATION, LEXICON_FILE, NEGATION_FILE, REPORTED_SPEECH_FILE, RULE, Where
 
 __all__ = [
-    "Gate", "Rule", "Lexicon", "NegationCues", "ReportedSpeech", "load_lexicons", "load_citations", "load_negation",
-    "load_reported_speech",
+    "Rule", "Lexicon", "NegationCues", "ReportedSpeech", "load_lexicons", "load_lexicon", "load_citations",
+    "load_negation", "load_reported_speech",
 ]
-
-_ID_RE = re.compile(r"^(threat|insult|privacy_leak|false_legal_claim)\.[a-z0-9_]+\.\d{3}$")
-_FIELDS = {
-    "id", "label", "description", "score", "keywords", "regex", "context", "unless", "negation", "whole_word",
-    "validator", "citations", "examples",
-}
-
-
-@dataclass(frozen=True)
-class Gate:
-    """Terms that must (context) or must not (unless) occur within `window` normalized chars of a hit; 0 = anywhere."""
-
-    terms: tuple[str, ...]
-    window: int
 
 
 @dataclass(frozen=True)
 class Rule:
+    """One lexicon rule. `gates` are the filters its own fields ask for; the matcher adds the shared ones (the negation
+    gate when `negation` is true, the reported-speech gate)."""
+
     id: str
-    label: str
+    label: Label
     description: str
     score: float
     keywords: tuple[str, ...]
     regex: tuple[re.Pattern[str], ...]
-    context: Gate | None
-    unless: Gate | None
+    gates: tuple[Gate, ...]
     negation: bool
-    whole_word: bool
-    validator: str | None
     citations: tuple[Citation, ...]
     examples_match: tuple[str, ...]
     examples_no_match: tuple[str, ...]
@@ -58,29 +47,9 @@ class Rule:
 
 @dataclass(frozen=True)
 class Lexicon:
-    label: str
+    label: Label
     path: Path
     rules: tuple[Rule, ...]
-
-
-@dataclass(frozen=True)
-class NegationCues:
-    """Cues that cancel a hit they precede in the same clause; `overrides` (别以为…) cancel the cancelling."""
-
-    cues: tuple[str, ...]
-    window: int
-    overrides: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True)
-class ReportedSpeech:
-    """How to recognise quoted or reported collector speech (complaints, news, training material)."""
-
-    quote_pairs: tuple[tuple[str, str], ...]
-    introducers: tuple[str, ...]
-    introducer_window: int
-    reporter: re.Pattern[str]
-    reporter_window: int
 
 
 def _read_yaml(path: Path) -> Any:
@@ -95,142 +64,48 @@ def load_citations(path: Path | None = None) -> dict[str, Citation]:
     path = path or RESOURCES_DIR / "citations.yaml"
     data = _read_yaml(path)
     if not isinstance(data, dict):
-        raise LexiconError(str(path), "-", "-", "expected a mapping of citation keys")
-    out = {}
-    for key, item in data.items():
-        if not isinstance(item, dict) or not isinstance(item.get("law"), str) or not item["law"]:
-            raise LexiconError(str(path), str(key), "law", "each citation needs a non-empty `law`")
-        out[str(key)] = Citation(law=item["law"], article=str(item.get("article") or ""), summary=str(item.get("summary") or ""))
-    return out
+        raise LexiconError(str(path), "-", "-", "expected a mapping of citation keys to {law, article, summary}")
+    return {str(key): Citation(**CITATION.parse(item, Where(str(path), str(key)))) for key, item in data.items()}
 
 
 def load_negation(path: Path | None = None) -> NegationCues:
     path = path or RESOURCES_DIR / "negation.yaml"
-    data = _read_yaml(path)
-    if not isinstance(data, dict) or not isinstance(data.get("cues"), list) or not data["cues"]:
-        raise LexiconError(str(path), "-", "cues", "expected a non-empty list `cues`")
-    window = data.get("window", 8)
-    if not isinstance(window, int) or window < 1:
-        raise LexiconError(str(path), "-", "window", "expected a positive integer")
-    overrides = data.get("overrides") or []
-    if not isinstance(overrides, list):
-        raise LexiconError(str(path), "-", "overrides", "expected a list of strings")
-    return NegationCues(tuple(str(c) for c in data["cues"]), window, tuple(str(o) for o in overrides))
+    return NegationCues(**NEGATION_FILE.parse(_read_yaml(path), Where(str(path))))
 
 
 def load_reported_speech(path: Path | None = None) -> ReportedSpeech:
     path = path or RESOURCES_DIR / "reported_speech.yaml"
-    data = _read_yaml(path)
-    file = str(path)
-    if not isinstance(data, dict):
-        raise LexiconError(file, "-", "-", "expected a mapping")
-    pairs = data.get("quote_pairs")
-    if not isinstance(pairs, dict) or not pairs:
-        raise LexiconError(file, "-", "quote_pairs", "expected a mapping of opening to closing marks")
-    intro = _str_list(data.get("introducers"), file, "-", "introducers")
-    try:
-        reporter = re.compile(str(data.get("reporter_regex", "")))
-    except re.error as exc:
-        raise LexiconError(file, "-", "reporter_regex", f"does not compile: {exc}") from exc
-    windows = []
-    for key in ("introducer_window", "reporter_window"):
-        w = data.get(key)
-        if not isinstance(w, int) or w < 1:
-            raise LexiconError(file, "-", key, "expected a positive integer")
-        windows.append(w)
-    return ReportedSpeech(tuple((str(a), str(b)) for a, b in pairs.items()), intro, windows[0], reporter, windows[1])
+    fields = REPORTED_SPEECH_FILE.parse(_read_yaml(path), Where(str(path)))
+    return ReportedSpeech(
+        quote_pairs=fields["quote_pairs"], introducers=fields["introducers"],
+        introducer_window=fields["introducer_window"], reporter=fields["reporter_regex"],
+        reporter_window=fields["reporter_window"],
+    )
 
 
-def _gate(raw: Any, file: str, rid: str, field: str) -> Gate | None:
-    if raw is None:
-        return None
-    if not isinstance(raw, dict) or not isinstance(raw.get("any"), list) or not raw["any"]:
-        raise LexiconError(file, rid, field, "expected {any: [terms...], window: N}")
-    if not all(isinstance(t, str) and t for t in raw["any"]):
-        raise LexiconError(file, rid, field, "every term in `any` must be a non-empty string")
-    window = raw.get("window", 0)
-    if not isinstance(window, int) or window < 0:
-        raise LexiconError(file, rid, field, "`window` must be an integer >= 0")
-    return Gate(tuple(raw["any"]), window)
-
-
-def _str_list(raw: Any, file: str, rid: str, field: str) -> tuple[str, ...]:
-    if raw is None:
-        return ()
-    if not isinstance(raw, list) or not all(isinstance(x, str) and x for x in raw):
-        raise LexiconError(file, rid, field, "expected a list of non-empty strings")
-    return tuple(raw)
-
-
-def _parse_rule(raw: Any, file: str, label: str, citations: dict[str, Citation]) -> Rule:
-    if not isinstance(raw, dict):
-        raise LexiconError(file, "?", "-", "each rule must be a mapping")
-    rid = raw.get("id")
-    if not isinstance(rid, str) or not _ID_RE.match(rid):
-        raise LexiconError(file, str(rid), "id", "expected <label>.<family>.<NNN>, e.g. threat.home_visit.003")
-    unknown = set(raw) - _FIELDS
-    if unknown:
-        raise LexiconError(file, rid, sorted(unknown)[0], f"unknown field; allowed: {', '.join(sorted(_FIELDS))}")
-    if raw.get("label") != label or not rid.startswith(label + "."):
-        raise LexiconError(file, rid, "label", f"must be {label!r} (the file's lexicon) and prefix the id")
-    desc = raw.get("description")
-    if not isinstance(desc, str) or not desc.strip():
-        raise LexiconError(file, rid, "description", "required, one line")
-    score = raw.get("score")
-    if isinstance(score, bool) or not isinstance(score, (int, float)) or not 0 < score <= 1:
-        raise LexiconError(file, rid, "score", "must be a number in (0, 1]")
-    keywords = _str_list(raw.get("keywords"), file, rid, "keywords")
-    for kw in keywords:
-        if kw != kw.lower() or " " in kw:
-            raise LexiconError(file, rid, "keywords", f"{kw!r} is not in normalized form (lower case, no spaces)")
-    patterns = []
-    for src in _str_list(raw.get("regex"), file, rid, "regex"):
-        try:
-            patterns.append(re.compile(src))
-        except re.error as exc:
-            raise LexiconError(file, rid, "regex", f"{src!r} does not compile: {exc}") from exc
-    if not keywords and not patterns:
-        raise LexiconError(file, rid, "keywords", "a rule needs `keywords` or `regex`")
-    validator = raw.get("validator")
-    if validator is not None and validator not in VALIDATORS:
-        raise LexiconError(file, rid, "validator", f"unknown validator {validator!r}; known: {', '.join(VALIDATORS)}")
-    for flag in ("negation", "whole_word"):
-        if flag in raw and not isinstance(raw[flag], bool):
-            raise LexiconError(file, rid, flag, "must be true or false")
-    keys = _str_list(raw.get("citations"), file, rid, "citations")
-    if not keys:
-        raise LexiconError(file, rid, "citations", "at least one citation key is required")
-    missing = [k for k in keys if k not in citations]
+def _parse_rule(raw: Any, file: str, label: Label, citations: dict[str, Citation]) -> Rule:
+    rid = raw.get("id") if isinstance(raw, dict) else None
+    where = Where(file, str(rid) if rid is not None else "?")
+    f = RULE.parse(raw, where)
+    if f["id"].split(".")[0] != label:
+        where.at("id").fail(f"must start with this file's label: {label}.<family>.<NNN> (the file says `lexicon: "
+                            f"{label}`); a rule of another label belongs in that label's file")
+    missing = [k for k in f["citations"] if k not in citations]
     if missing:
-        raise LexiconError(file, rid, "citations", f"unknown citation key(s) {missing}; add them to citations.yaml")
-    examples = raw.get("examples")
-    if not isinstance(examples, dict):
-        raise LexiconError(file, rid, "examples", "expected {match: [...], no_match: [...]}")
-    ex_match = _str_list(examples.get("match"), file, rid, "examples.match")
-    ex_no = _str_list(examples.get("no_match"), file, rid, "examples.no_match")
-    if len(ex_match) < 2 or len(ex_no) < 2:
-        raise LexiconError(file, rid, "examples", "at least 2 `match` and 2 `no_match` examples are required")
+        where.at("citations").fail(f"unknown citation key(s) {missing}; add them to citations.yaml")
     return Rule(
-        id=rid, label=label, description=desc.strip(), score=float(score), keywords=keywords, regex=tuple(patterns),
-        context=_gate(raw.get("context"), file, rid, "context"), unless=_gate(raw.get("unless"), file, rid, "unless"),
-        negation=bool(raw.get("negation", True)), whole_word=bool(raw.get("whole_word", False)), validator=validator,
-        citations=tuple(citations[k] for k in keys), examples_match=ex_match, examples_no_match=ex_no, source=file,
+        id=f["id"], label=label, description=f["description"], score=f["score"], keywords=f["keywords"],
+        regex=f["regex"], gates=rule_gates(f), negation=f["negation"],
+        citations=tuple(citations[k] for k in f["citations"]), examples_match=f["examples"]["match"],
+        examples_no_match=f["examples"]["no_match"], source=file,
     )
 
 
 def load_lexicon(path: Path, citations: dict[str, Citation]) -> Lexicon:
     file = str(path)
-    data = _read_yaml(path)
-    if not isinstance(data, dict):
-        raise LexiconError(file, "-", "-", "expected a mapping with `lexicon` and `rules`")
-    label = data.get("lexicon")
-    if label not in LABELS:
-        raise LexiconError(file, "-", "lexicon", f"must be one of {', '.join(LABELS)}")
-    raw_rules = data.get("rules")
-    if not isinstance(raw_rules, list) or not raw_rules:
-        raise LexiconError(file, "-", "rules", "expected a non-empty list of rules")
-    rules = tuple(_parse_rule(r, file, label, citations) for r in raw_rules)
-    return Lexicon(label=label, path=path, rules=rules)
+    data = LEXICON_FILE.parse(_read_yaml(path), Where(file))
+    label = data["lexicon"]
+    return Lexicon(label=label, path=path, rules=tuple(_parse_rule(r, file, label, citations) for r in data["rules"]))
 
 
 def load_lexicons(directory: Path | None = None, citations_path: Path | None = None) -> tuple[Lexicon, ...]:

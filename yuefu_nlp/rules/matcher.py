@@ -7,13 +7,14 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Callable, Sequence
+from types import MappingProxyType
+from typing import Callable, Mapping, Sequence
 
 import ahocorasick
 
 from ..text.normalize import Normalized
-from .lexicon import Gate, Lexicon, NegationCues, ReportedSpeech, Rule
-from .validators import VALIDATORS
+from .gates import Gate, MatchContext, NegationCues, NegationGate, ReportedSpeech, ReportedSpeechGate
+from .lexicon import Lexicon, Rule
 
 try:  # Python >= 3.11
     import re._constants as _sre_c
@@ -22,9 +23,7 @@ except ImportError:  # pragma: no cover - Python 3.10
     import sre_constants as _sre_c  # type: ignore[no-redef]
     import sre_parse as _sre_parse  # type: ignore[no-redef]
 
-__all__ = ["RuleHit", "RuleMatcher", "CLAUSE_END", "first_chars"]
-
-CLAUSE_END = frozenset(",，。.!！?？;；\n\r")
+__all__ = ["RuleHit", "RuleMatcher", "first_chars"]
 
 
 @dataclass(frozen=True)
@@ -98,30 +97,26 @@ def _first_of_item(op, av) -> set[str] | None:  # type: ignore[no-untyped-def]
     return None
 
 
-def _clause_start(text: str, pos: int) -> int:
-    i = pos - 1
-    while i >= 0 and text[i] not in CLAUSE_END:
-        i -= 1
-    return i + 1
-
-
-def _clause_end(text: str, pos: int) -> int:
-    n = len(text)
-    while pos < n and text[pos] not in CLAUSE_END:
-        pos += 1
-    return pos
-
-
 class RuleMatcher:
-    """Applies lexicons to normalized text. Immutable after construction."""
+    """Applies lexicons to normalized text. Immutable after construction.
+
+    Each rule's gates are its own (rule.gates) plus the shared ones whose settings the matcher is given: the negation
+    gate for rules with `negation: true`, and the reported-speech gate for every rule when `reported` is given.
+    """
 
     def __init__(
         self, lexicons: Sequence[Lexicon], negation: NegationCues, reported: ReportedSpeech | None = None
     ) -> None:
         self.lexicons = tuple(lexicons)
-        self._reported = reported
         self.rules: tuple[Rule, ...] = tuple(r for lex in self.lexicons for r in lex.rules)
-        self._negation = negation
+        negation_gate = NegationGate(negation)
+        shared: tuple[Gate, ...] = (ReportedSpeechGate(reported),) if reported is not None else ()
+        # cheapest first: a hit most gates reject never costs a segmentation
+        self.gates: Mapping[str, tuple[Gate, ...]] = MappingProxyType({
+            rule.id: tuple(sorted((*rule.gates, *((negation_gate,) if rule.negation else ()), *shared),
+                                  key=lambda g: g.order))
+            for rule in self.rules
+        })
         self._automata: list[ahocorasick.Automaton] = []
         for lex in self.lexicons:
             table: dict[str, list[Rule]] = {}
@@ -139,97 +134,34 @@ class RuleMatcher:
             (rule, pat, first_chars(pat.pattern)) for rule in self.rules for pat in rule.regex
         )
 
-    def match(self, norm: Normalized, boundaries: Callable[[], frozenset[int]] | None = None) -> list[RuleHit]:
-        """All hits that pass their rule's gates. `boundaries` lazily gives token boundaries for whole_word rules."""
-        text = norm.text
-        if not text:
-            return []
-        candidates: list[RuleHit] = []
+    def candidates(self, text: str) -> list[RuleHit]:
+        """Every keyword and regex match, before any gate."""
+        found: list[RuleHit] = []
         for auto in self._automata:
             for end_idx, (length, rules) in auto.iter(text):
                 start = end_idx + 1 - length
                 for rule in rules:
-                    candidates.append(RuleHit(rule, start, end_idx + 1))
+                    found.append(RuleHit(rule, start, end_idx + 1))
         chars = set(text)
         for rule, pat, first in self._regex_rules:
             if first is not None and chars.isdisjoint(first):
                 continue
             for m in pat.finditer(text):
                 if m.end() > m.start():
-                    candidates.append(RuleHit(rule, m.start(), m.end()))
-        if not candidates:
+                    found.append(RuleHit(rule, m.start(), m.end()))
+        return found
+
+    def match(self, norm: Normalized, boundaries: Callable[[], frozenset[int]] | None = None) -> list[RuleHit]:
+        """The candidates that pass every gate of their rule, without hits nested in a longer hit of the same rule.
+        `boundaries` lazily gives token boundaries for the word-boundary gate."""
+        if not norm.text:
             return []
-        bounds: frozenset[int] | None = None
-        kept: list[RuleHit] = []
-        for hit in candidates:
-            rule = hit.rule
-            if rule.validator and not VALIDATORS[rule.validator](text[hit.start:hit.end]):
-                continue
-            if rule.context and not self._gate_hit(text, hit, rule.context):
-                continue
-            if rule.unless and self._gate_hit(text, hit, rule.unless, include_hit=True):
-                continue
-            if rule.negation and self._negated(text, hit.start):
-                continue
-            if self._reported is not None and self._is_reported(text, hit):
-                continue
-            if rule.whole_word:
-                if bounds is None:
-                    bounds = boundaries() if boundaries else frozenset({0, len(text)})
-                if hit.start not in bounds or hit.end not in bounds:
-                    continue
-            kept.append(hit)
+        ctx = MatchContext(norm.text, boundaries)
+        kept = [
+            hit for hit in self.candidates(norm.text)
+            if all(gate.passes(hit.start, hit.end, ctx) for gate in self.gates[hit.rule.id])
+        ]
         return _drop_nested(kept)
-
-    @staticmethod
-    def _gate_hit(text: str, hit: RuleHit, gate: Gate, include_hit: bool = False) -> bool:
-        """Whether a gate term occurs near the hit. A context term must lie outside the hit (else every hit would
-        carry its own context); a veto term may overlap it ("不构成" vetoes the hit "构成犯罪")."""
-        if gate.window == 0:
-            region = text
-        elif include_hit:
-            region = text[max(0, hit.start - gate.window):hit.end + gate.window]
-        else:
-            region = text[max(0, hit.start - gate.window):hit.start] + "\x00" + text[hit.end:hit.end + gate.window]
-        return any(term in region for term in gate.terms)
-
-    def _negated(self, text: str, start: int) -> bool:
-        clause = _clause_start(text, start)
-        region = text[max(clause, start - self._negation.window):start]
-        if not any(cue in region for cue in self._negation.cues):
-            return False
-        # "别以为我们不会上门" is a threat: a cancelling phrase before the cue undoes the negation.
-        before = text[clause:start]
-        return not any(o in before for o in self._negation.overrides)
-
-
-    def _is_reported(self, text: str, hit: RuleHit) -> bool:
-        """Quoted or reported collector speech ("催收说“…”", "催收人员在微信里说要…") is evidence, not abuse."""
-        rs = self._reported
-        assert rs is not None
-        sentence_start = hit.start - 1
-        while sentence_start >= 0 and text[sentence_start] not in "。!！?？\n":
-            sentence_start -= 1
-        sentence_start += 1
-        before = text[max(sentence_start, hit.start - rs.reporter_window):hit.start]
-        if rs.reporter.search(before):
-            return True
-        for opening, closing in rs.quote_pairs:
-            q = text.rfind(opening, 0, hit.start) if opening != closing else _open_symmetric(text, opening, hit.start)
-            if q < 0 or (opening != closing and text.find(closing, q + 1, hit.start) >= 0):
-                continue
-            if text.find(closing, hit.end) < 0:
-                continue
-            intro = text[max(0, q - rs.introducer_window):q]
-            if any(word in intro for word in rs.introducers):
-                return True
-        return False
-
-
-def _open_symmetric(text: str, mark: str, pos: int) -> int:
-    """Index of an unclosed symmetric quote mark (") before pos, or -1."""
-    idx = [i for i in range(pos) if text[i] == mark]
-    return idx[-1] if len(idx) % 2 == 1 else -1
 
 
 def _drop_nested(hits: list[RuleHit]) -> list[RuleHit]:
