@@ -29,7 +29,6 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))  # run from a checkout without installing
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
@@ -236,11 +235,11 @@ def main(argv: list[str] | None = None) -> int:
         texts_file.write_text(json.dumps(texts, ensure_ascii=False), encoding="utf-8")
         fp32 = Path(tmp) / "model_fp32.onnx"
         subprocess.run([sys.executable, "-c", (
-            "import sys; sys.path.insert(0, sys.argv[1])\n"
+            "import sys\n"
             "from yuefu_nlp.training.classifier import load_classifier\n"
             "from yuefu_nlp.training.export import export_onnx\n"
-            "export_onnx(load_classifier(sys.argv[2])[0], sys.argv[3])"
-        ), str(ROOT), str(args.checkpoint), str(fp32)], check=True)
+            "export_onnx(load_classifier(sys.argv[1])[0], sys.argv[2])"
+        ), str(args.checkpoint), str(fp32)], check=True)
         jobs = {(backend, batch): [backend, str(batch), str(texts_file), str(args.checkpoint), str(fp32)]
                 for backend in BACKENDS for batch in BATCHES}
         if args.reference is not None:

@@ -11,12 +11,10 @@ import argparse
 import csv
 import json
 import re
-import sys
 import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO))
 
 from yuefu_nlp import Analyzer  # noqa: E402
 from yuefu_nlp.text.normalize import Normalizer  # noqa: E402

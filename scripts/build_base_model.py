@@ -14,7 +14,6 @@ import sys
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a checkout without installing
 from yuefu_nlp.errors import BaseModelCacheError  # noqa: E402
 from yuefu_nlp.training.cache import (  # noqa: E402
     MANIFEST,

@@ -7,37 +7,17 @@ test/dev/COLD evaluation -> MODEL_CARD.md -> sha256 manifest. The old folder is 
 from __future__ import annotations
 
 import argparse
-import json
 import logging
 import os
 import sys
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a checkout without installing
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
+from yuefu_nlp.errors import PackageError  # noqa: E402
 from yuefu_nlp.runtime.paths import default_model_dir  # noqa: E402
-
-
-def summarize(metrics: dict) -> str:
-    """A few lines for the terminal; everything else is in metrics.json and MODEL_CARD.md."""
-    lines = [
-        f"fp32 ONNX vs torch max |diff|: logits {metrics['parity_fp32_vs_torch_max_abs']['logits']:.2e}",
-        f"int8 vs fp32 decision agreement (test): {metrics['int8_vs_fp32']['decision_agreement']:.4f}, "
-        f"row agreement {metrics['int8_vs_fp32']['row_agreement']:.4f}",
-        f"model.onnx: {metrics['quantization']['int8_bytes'] / 2**20:.1f} MiB "
-        f"(fp32 {metrics['quantization']['fp32_bytes'] / 2**20:.1f} MiB); folder {metrics['folder_bytes'] / 2**20:.1f} MiB",
-    ]
-    if "test" in metrics:
-        for system in ("rules", "model", "fused"):
-            s = metrics["test"][system]
-            per = "  ".join(f"{k} {v['f1']:.3f}" for k, v in s["per_label"].items())
-            lines.append(f"test {system:5s}: macro-F1 {s['macro_f1']:.3f} {tuple(round(x, 3) for x in s['macro_f1_ci95'])}"
-                         f"  compliant FPR {s['compliant_fpr']:.3f}  | {per}")
-        c = metrics["cold_test"]["at_dev_threshold"]
-        lines.append(f"COLD test macro-F1 (insult output): {c['macro_f1']:.3f} {tuple(round(x, 3) for x in c['macro_f1_ci95'])}")
-    return "\n".join(lines)
+from yuefu_nlp.training.package import package_checkpoint, package_summary  # noqa: E402
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -60,9 +40,6 @@ def main(argv: list[str] | None = None) -> int:
     args = p.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     logging.getLogger("yuefu_nlp").setLevel(logging.INFO)  # onnxruntime's quantizer logs every tensor at INFO
-    from yuefu_nlp.errors import PackageError
-    from yuefu_nlp.training.package import package_checkpoint
-
     try:
         metrics = package_checkpoint(args.checkpoint, args.out, fp32_out=args.keep_fp32,
                                      evaluate=not args.no_eval, n_boot=args.n_boot,
@@ -72,8 +49,7 @@ def main(argv: list[str] | None = None) -> int:
     except PackageError as e:
         print(f"export failed, {args.out} left unchanged: {e}", file=sys.stderr)
         return 1
-    print(summarize(metrics))
-    print(f"wrote {args.out} ({metrics['package_seconds']} s)")
+    print(package_summary(metrics, args.out))
     return 0
 
 

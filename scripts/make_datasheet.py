@@ -9,7 +9,6 @@ import sys
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO))
 
 from yuefu_nlp.corpus.datasheet import render_datasheet  # noqa: E402
 

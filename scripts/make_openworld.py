@@ -26,7 +26,6 @@ from pathlib import Path
 from tqdm.auto import tqdm
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
 
 from yuefu_nlp.corpus.openworld import HELD_OUT_SOURCES, OPENWORLD_DIR, row_group, sample_bundle  # noqa: E402
 from yuefu_nlp.corpus.schema import CorpusRow, load_rows, write_rows  # noqa: E402

@@ -14,7 +14,6 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
 
 from yuefu_nlp.corpus.schema import load_rows, write_rows  # noqa: E402
 from yuefu_nlp.runtime.manifest import sha256_file  # noqa: E402

@@ -7,12 +7,10 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 from collections import Counter
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
 
 from yuefu_nlp.corpus.schema import load_rows, write_rows  # noqa: E402
 from yuefu_nlp.corpus.splits import label_summary  # noqa: E402

@@ -10,11 +10,9 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
 
 from yuefu_nlp.corpus.schema import load_rows  # noqa: E402
 from yuefu_nlp.corpus.shortcuts import render_audit, shortcut_audit  # noqa: E402

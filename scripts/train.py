@@ -14,11 +14,15 @@ import os
 import sys
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a checkout without installing
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
 import yaml  # noqa: E402
+
+from yuefu_nlp.errors import PackageError, TeacherError  # noqa: E402
+from yuefu_nlp.training.package import package_checkpoint, package_summary  # noqa: E402
+from yuefu_nlp.training.train import train  # noqa: E402
+from yuefu_nlp.training.train_config import load_config  # noqa: E402
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -32,10 +36,6 @@ def main(argv: list[str] | None = None) -> int:
     args = p.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     logging.getLogger("yuefu_nlp").setLevel(logging.INFO)  # onnxruntime's quantizer logs every tensor at INFO
-
-    from yuefu_nlp.errors import TeacherError
-    from yuefu_nlp.training.train import train
-    from yuefu_nlp.training.train_config import load_config
 
     overrides = {}
     for item in args.set:
@@ -55,10 +55,13 @@ def main(argv: list[str] | None = None) -> int:
     for label, r in report.dev_report.items():
         print(f"  dev {label:18s} P {r['precision']:.3f} R {r['recall']:.3f} F1 {r['f1']:.3f} (n={r['support']})")
     if args.export is not None:
-        from export_onnx import main as export_main  # scripts/ is on sys.path when run as a script
-
-        return export_main(["--checkpoint", str(report.out_dir), "--out", str(args.export)])
-    return 0
+        try:
+            metrics = package_checkpoint(report.out_dir, args.export)
+        except PackageError as e:
+            print(f"export failed, {args.export} left unchanged: {e}", file=sys.stderr)
+            return 1
+        print(package_summary(metrics, args.export))
+        return 0
 
 
 if __name__ == "__main__":

@@ -82,6 +82,15 @@ def test_export_scores_swsr_test_when_swsr_trained(tiny):
     assert f"SWSR test (sexist vs not, {swsr['rows']:,} rows" in card
 
 
+def test_export_summary_names_the_folder_and_the_test_figures(tiny):
+    from yuefu_nlp.training.package import package_summary
+
+    text = package_summary(tiny[3], tiny[1])
+    fused = tiny[3]["test"]["fused"]
+    assert f"test fused: macro-F1 {fused['macro_f1']:.3f}" in text
+    assert text.endswith(f"wrote {tiny[1]} ({tiny[3]['package_seconds']} s)")
+
+
 def test_export_follows_the_run_config(tiny):
     # tiny.yaml's export section keeps only layer 0's FFN down-projection in fp32
     assert tiny[3]["quantization"]["fp32_ffn_output_layers"] == [0]
@@ -246,22 +255,24 @@ def test_training_with_a_teacher_records_it(tiny, tmp_path):
 
 
 def test_compare_checkpoints_reads_dev_cold_dev_and_open_world_dev_only(tiny, tmp_path):
-    import importlib.util
+    from yuefu_nlp.corpus.schema import load_rows
+    from yuefu_nlp.training.compare import compare_checkpoint, comparison_table
+    from yuefu_nlp.training.train_data import read_cold
 
-    spec = importlib.util.spec_from_file_location("compare_checkpoints", REPO_ROOT / "scripts" / "compare_checkpoints.py")
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    out = tmp_path / "compare.json"
-    dev = REPO_ROOT / "tests" / "fixtures" / "model_tiny" / "dev.jsonl"
+    dev = load_rows([REPO_ROOT / "tests" / "fixtures" / "model_tiny" / "dev.jsonl"])
     ow = REPO_ROOT / "tests" / "fixtures" / "model_tiny" / "openworld_test.jsonl"
-    args = [str(tiny[0].out_dir), str(tmp_path / "missing"), "--dev", str(dev), "--cold-rows", "16", "--n-boot", "20",
-            "--openworld-dev", str(ow)]
-    assert mod.main([*args, "--json", str(out)]) == 0
-    (row,) = json.loads(out.read_text(encoding="utf-8"))
+    row = compare_checkpoint(tiny[0].out_dir, dev, read_cold("data/external/cold", "dev")[:16], 20, load_rows([ow]))
     assert row["checkpoint"] == str(tiny[0].out_dir) and row["layers"] == 2
     assert 0.0 <= row["openworld_dev_any_flag"] <= 1.0 and row["minimal_pair_dev_accuracy"] in (0.0, 1.0)
     assert 0.0 <= row["dev_macro_f1"] <= 1.0 and 0.0 <= row["cold_dev_macro_f1"] <= 1.0
-    assert mod.main([str(tmp_path / "missing"), "--dev", str(dev), "--openworld-dev", str(ow)]) == 2  # nothing to compare: a clear exit code
+    table = comparison_table([row]).splitlines()
+    assert len(table) == 3 and table[2].startswith(f"| {tiny[0].out_dir} | 2 | ") and table[2].count("|") == 9
+    out = subprocess.run(  # nothing to compare: a clear exit code
+        [sys.executable, str(REPO_ROOT / "scripts" / "compare_checkpoints.py"), str(tmp_path / "missing"),
+         "--dev", str(REPO_ROOT / "tests" / "fixtures" / "model_tiny" / "dev.jsonl")],
+        capture_output=True, text=True, cwd=REPO_ROOT,
+    )
+    assert out.returncode == 2 and "no checkpoints to compare" in out.stderr
 
 
 def test_train_script_reports_a_missing_teacher_and_exits_2(tmp_path):

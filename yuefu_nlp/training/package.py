@@ -36,7 +36,7 @@ from .smooth import smooth_ffn_outputs
 from .train_config import DataConfig, resolve
 from .train_data import read_cold, read_swsr_split
 
-__all__ = ["package_checkpoint", "choose_fusion_policy", "MAX_FOLDER_BYTES"]
+__all__ = ["package_checkpoint", "package_summary", "choose_fusion_policy", "MAX_FOLDER_BYTES"]
 
 log = logging.getLogger(__name__)
 MAX_FOLDER_BYTES = 40_000_000  # "at most 40 MB", read strictly (decimal)
@@ -291,3 +291,25 @@ def package_checkpoint(
         shutil.rmtree(work, ignore_errors=True)
         if staging.exists():
             shutil.rmtree(staging, ignore_errors=True)
+
+
+def package_summary(metrics: dict, out_dir: str | Path) -> str:
+    """A few lines for the terminal after `package_checkpoint` built `out_dir`; the rest is in metrics.json and
+    MODEL_CARD.md."""
+    lines = [
+        f"fp32 ONNX vs torch max |diff|: logits {metrics['parity_fp32_vs_torch_max_abs']['logits']:.2e}",
+        f"int8 vs fp32 decision agreement (test): {metrics['int8_vs_fp32']['decision_agreement']:.4f}, "
+        f"row agreement {metrics['int8_vs_fp32']['row_agreement']:.4f}",
+        f"model.onnx: {metrics['quantization']['int8_bytes'] / 2**20:.1f} MiB "
+        f"(fp32 {metrics['quantization']['fp32_bytes'] / 2**20:.1f} MiB); folder {metrics['folder_bytes'] / 2**20:.1f} MiB",
+    ]
+    if "test" in metrics:
+        for system in ("rules", "model", "fused"):
+            s = metrics["test"][system]
+            per = "  ".join(f"{k} {v['f1']:.3f}" for k, v in s["per_label"].items())
+            lines.append(f"test {system:5s}: macro-F1 {s['macro_f1']:.3f} {tuple(round(x, 3) for x in s['macro_f1_ci95'])}"
+                         f"  compliant FPR {s['compliant_fpr']:.3f}  | {per}")
+        c = metrics["cold_test"]["at_dev_threshold"]
+        lines.append(f"COLD test macro-F1 (insult output): {c['macro_f1']:.3f} {tuple(round(x, 3) for x in c['macro_f1_ci95'])}")
+    lines.append(f"wrote {out_dir} ({metrics['package_seconds']} s)")
+    return "\n".join(lines)

@@ -1,0 +1,107 @@
+"""docs/EVALUATION.md rendered from a metrics JSON (and the benchmark JSON beside it), so no figure is typed by hand.
+
+The prose lives in docs/templates/EVALUATION.md.tmpl; `{{name}}` placeholders are filled from the report with the
+same table functions `yuefu evaluate` prints with (`summary`). scripts/make_evaluation_doc.py is its command line.
+"""
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+from ..runtime.paths import REPO_ROOT
+from . import summary
+from .report import load_report
+from .speed import bench_table, read_bench
+
+__all__ = ["TEMPLATE", "DOC", "render"]
+
+TEMPLATE = REPO_ROOT / "docs" / "templates" / "EVALUATION.md.tmpl"
+DOC = REPO_ROOT / "docs" / "EVALUATION.md"
+
+
+def _rel(path: Path, start: Path = REPO_ROOT) -> str:
+    try:
+        return Path(os.path.relpath(path.resolve(), start.resolve())).as_posix()
+    except ValueError:
+        return str(path)
+
+
+def _sources(d: dict | None) -> str:
+    if not d or not d.get("sources"):
+        return "sources not recorded"
+    return ", ".join(f"{k} {v}" for k, v in d["sources"].items())
+
+
+def _synthetic(report: dict) -> str:
+    t = report.get("train_data")
+    if not t or not t.get("sources"):
+        return "Not recorded (no train file in this run)."
+    synth = t["sources"].get("synthetic", 0)
+    return (f"{synth:,} of the {t['rows']:,} training rows ({synth / t['rows']:.0%}) are synthetic (seeded templates, "
+            f"`yuefu_nlp/corpus/synthetic.py`); the rest: {_sources(t)}.")
+
+
+def render(metrics_path: str | Path, template: str | Path = TEMPLATE) -> str:
+    """The full Markdown of docs/EVALUATION.md for one metrics JSON."""
+    metrics_path = Path(metrics_path)
+    report = load_report(metrics_path)
+    outdir = _rel(metrics_path.parent)
+    env = report["environment"]
+    missing = summary.unavailable_lines(report)
+    train = report.get("train_data")
+    bench_parts = []
+    for name in ("bench_rules.json", "bench_model.json"):
+        figures = read_bench(metrics_path.parent / name)
+        if figures:
+            bench_parts.append(f"Benchmark figures from `{outdir}/{name}` (written by `scripts/{name[:-5]}.py "
+                               f"--json`):\n\n{bench_table(figures)}")
+    holdout_path = metrics_path.parent / "holdout" / "metrics.json"
+    if holdout_path.exists():
+        hold = load_report(holdout_path)
+        holdout = (f"{summary.data_line(hold)}. Metrics JSON: `{_rel(holdout_path)}`; printed output: "
+                   f"`{_rel(holdout_path.parent)}/summary.txt`.\n\n{summary.comparison_table(hold)}\n\n"
+                   f"{summary.per_label_table(hold)}")
+    else:
+        holdout = "Not evaluated yet: run `bash scripts/make_evaluation.sh`."
+    ow_path = metrics_path.parent / "openworld" / "metrics.json"
+    before_path = metrics_path.parent / "openworld_before" / "metrics.json"
+    if ow_path.exists():
+        ow = load_report(ow_path)
+        openworld = (f"{summary.data_line(ow)}. Metrics JSON: `{_rel(ow_path)}`; printed output: "
+                     f"`{_rel(ow_path.parent)}/summary.txt`.\n\n{summary.openworld_table(ow)}\n\n"
+                     f"![Open-world false flags](evaluation/openworld/openworld_rates.png)\n\n"
+                     f"In-domain figures of the same run on these rows (mostly benign, so macro-F1 rests on the "
+                     f"minimal pairs' and hard in-domain groups' positives):\n\n{summary.comparison_table(ow)}")
+        if before_path.exists():
+            before = load_report(before_path)
+            openworld += (f"\n\n**Before issue #11**: the same rows, the model shipped before it (its metrics JSON: "
+                          f"`{_rel(before_path)}`; the rules column uses the lexicons of that time only where the "
+                          f"JSON says so: {before['settings'].get('note', 'current lexicons')}).\n\n"
+                          f"{summary.openworld_table(before)}")
+    else:
+        openworld = "Not evaluated yet: run `bash scripts/make_evaluation.sh`."
+    hists = ", ".join(f"[{s['name']}](evaluation/score_hist_{s['name']}.png)" for s in report["systems"])
+    values = {
+        "metrics_path": _rel(metrics_path), "summary_path": f"{outdir}/summary.txt",
+        "created": report["created"].replace("T", " ").replace("+00:00", ""),
+        "environment": f"Python {env['python']}, {env['cpus']} CPUs, yuefu_nlp {env['yuefu_nlp']}",
+        "data_line": summary.data_line(report),
+        "train_line": (f"`{train['path']}`, {train['rows']:,} rows ({_sources(train)})" if train else "n/a"),
+        "command": summary.command_line(report, outdir),
+        "unavailable": (f"Not evaluated in this run (the reason is the error the backend raised):\n\n{missing}"
+                        if missing else "Every system ran."),
+        "n_boot": str(report["settings"]["n_boot"]), "seed": str(report["settings"]["seed"]),
+        "comparison_table": summary.comparison_table(report), "per_label_table": summary.per_label_table(report),
+        "curve_table": summary.curve_table(report), "score_histograms": hists or "none",
+        "bench": "\n\n".join(bench_parts) or "No benchmark JSON next to the metrics yet.",
+        "test_rows": f"{report['data']['rows']:,}", "test_sources": _sources(report["data"]),
+        "synthetic_share": _synthetic(report),
+        "holdout": holdout,
+        "openworld": openworld,
+    }
+    text = Path(template).read_text(encoding="utf-8")
+    unknown = set(re.findall(r"\{\{(\w+)\}\}", text)) - set(values)
+    if unknown:
+        raise KeyError(f"template placeholders without a value: {sorted(unknown)}")
+    return re.sub(r"\{\{(\w+)\}\}", lambda m: values[m.group(1)], text)
