@@ -67,14 +67,22 @@ class ReportedSpeech:
     reporter_window: int
 
 
-def _near(text: str, start: int, end: int, window: int, include_hit: bool) -> str:
-    """The text within `window` characters of a hit (0 = all of it), with or without the hit itself."""
-    if window == 0:
-        return text
-    if include_hit:
-        return text[max(0, start - window):end + window]
-    # "\x00" keeps a term from matching across the cut-out hit
-    return text[max(0, start - window):start] + "\x00" + text[end:end + window]
+@dataclass(frozen=True)
+class _TermsNearHit:
+    """Terms looked for within `window` normalized characters of a hit, before or after it (0 = anywhere)."""
+
+    terms: tuple[str, ...]
+    window: int
+
+    def _found(self, text: str, start: int, end: int, include_hit: bool) -> bool:
+        w = self.window
+        if w == 0:
+            region = text
+        elif include_hit:
+            region = text[max(0, start - w):end + w]
+        else:  # "\x00" keeps a term from matching across the cut-out hit
+            region = text[max(0, start - w):start] + "\x00" + text[end:end + w]
+        return any(term in region for term in self.terms)
 
 
 @dataclass(frozen=True)
@@ -90,33 +98,27 @@ class ChecksumGate:
 
 
 @dataclass(frozen=True)
-class ContextGate:
+class ContextGate(_TermsNearHit):
     """At least one term must occur within `window` characters of the hit, outside it (else every hit would carry its
     own context)."""
 
     order: ClassVar[int] = 1
     enabled_by: ClassVar[str] = "`context`"
-    terms: tuple[str, ...]
-    window: int
 
     def passes(self, start: int, end: int, ctx: MatchContext) -> bool:
-        region = _near(ctx.text, start, end, self.window, include_hit=False)
-        return any(term in region for term in self.terms)
+        return self._found(ctx.text, start, end, include_hit=False)
 
 
 @dataclass(frozen=True)
-class UnlessGate:
+class UnlessGate(_TermsNearHit):
     """No term may occur within `window` characters of the hit; a veto term may overlap the hit ("不构成" vetoes the
     hit "构成犯罪")."""
 
     order: ClassVar[int] = 2
     enabled_by: ClassVar[str] = "`unless`"
-    terms: tuple[str, ...]
-    window: int
 
     def passes(self, start: int, end: int, ctx: MatchContext) -> bool:
-        region = _near(ctx.text, start, end, self.window, include_hit=True)
-        return not any(term in region for term in self.terms)
+        return not self._found(ctx.text, start, end, include_hit=True)
 
 
 @dataclass(frozen=True)
