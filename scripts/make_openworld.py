@@ -31,7 +31,7 @@ from yuefu_nlp.corpus.openworld import HELD_OUT_SOURCES, OPENWORLD_DIR, row_grou
 from yuefu_nlp.corpus.schema import CorpusRow, load_rows, write_rows  # noqa: E402
 from yuefu_nlp.corpus.splits import SPLITS, check_no_leak, label_summary, make_splits  # noqa: E402
 from yuefu_nlp.runtime.manifest import sha256_file  # noqa: E402
-from yuefu_nlp.types import LABELS  # noqa: E402
+from yuefu_nlp.domain import LABELS  # noqa: E402
 
 SIZES = {"train": 1000, "dev": 250, "test": 600}  # per trained source
 HELD_OUT_TEST = 2000  # per held-out source

@@ -20,7 +20,7 @@ import numpy as np  # noqa: E402
 
 from yuefu_nlp.evaluation.dataset import label_matrix, load_labelled  # noqa: E402
 from yuefu_nlp.evaluation.openworld import facts, openworld_summary  # noqa: E402
-from yuefu_nlp.types import LABELS  # noqa: E402
+from yuefu_nlp.domain import LABELS  # noqa: E402
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -33,7 +33,7 @@ def main(argv: list[str] | None = None) -> int:
     rows = load_labelled(args.data)
     report = json.loads((args.eval_dir / "metrics.json").read_text(encoding="utf-8"))
     y = label_matrix([r.labels for r in rows])
-    row_facts = [facts(r.id, r.meta) for r in rows]
+    row_facts = [facts(r.id, vars(r)) for r in rows]
     report["openworld"] = {}
     for s in report["systems"]:
         preds = [json.loads(line) for line in (args.eval_dir / "predictions" / f"{s['name']}.jsonl").read_text(

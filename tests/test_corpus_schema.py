@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from yuefu_nlp.corpus.schema import REGISTERS, CorpusRow, SchemaError, load_rows, row_from_dict, write_rows
-from yuefu_nlp.types import LABELS
+from yuefu_nlp.domain import LABELS
 
 FIX = Path(__file__).parent / "fixtures" / "corpus"
 GOLD = Path(__file__).resolve().parents[1] / "data" / "gold" / "raw"

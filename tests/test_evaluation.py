@@ -19,7 +19,7 @@ from yuefu_nlp.evaluation.metrics import (
     tune_thresholds,
 )
 from yuefu_nlp.errors import InputError
-from yuefu_nlp.types import LABELS
+from yuefu_nlp.domain import LABELS
 
 REPO = Path(__file__).resolve().parents[1]
 FIX = REPO / "tests" / "fixtures" / "eval"

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from yuefu_nlp.corpus.datasheet import render_datasheet
 from yuefu_nlp.corpus.schema import load_rows
-from yuefu_nlp.types import LABELS
+from yuefu_nlp.domain import LABELS
 
 REPO = Path(__file__).resolve().parents[1]
 GOLD = load_rows(sorted((REPO / "data" / "gold" / "raw").glob("*.jsonl")))

@@ -16,7 +16,7 @@ from yuefu_nlp.corpus.synthetic import (
     FAMILIES, fake_bank_card, fake_cn_id, fake_mobile, generate, id_check_digit, is_cn_mobile, is_valid_cn_id,
     luhn_check_digit, luhn_valid,
 )
-from yuefu_nlp.types import LABELS
+from yuefu_nlp.domain import LABELS
 
 ROOT = Path(__file__).resolve().parents[1]
 SYN = ROOT / "data" / "synthetic" / "synthetic.jsonl"

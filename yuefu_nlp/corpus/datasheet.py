@@ -5,7 +5,7 @@ import json
 from collections import Counter
 from pathlib import Path
 
-from ..types import LABELS
+from ..domain import LABELS
 from .schema import CorpusRow, load_rows
 
 __all__ = ["render_datasheet"]

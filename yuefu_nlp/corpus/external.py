@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Optional
 import yaml
 
 from yuefu_nlp.corpus.schema import CorpusRow
-from yuefu_nlp.types import LABELS
+from yuefu_nlp.domain import LABELS
 
 if TYPE_CHECKING:  # datasets is a training-time dependency; importing this module must not need it
     from datasets import DatasetDict

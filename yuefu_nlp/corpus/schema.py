@@ -15,7 +15,7 @@ from typing import Any, Union
 from yuefu_nlp.domain import COLLECTOR_PREFIXES, Role
 from yuefu_nlp.errors import SchemaError
 from yuefu_nlp.text.turns import line_speakers, speaker_role
-from yuefu_nlp.types import LABELS
+from yuefu_nlp.domain import LABELS
 
 REGISTERS: tuple[str, ...] = ("sms", "chat", "transcript", "third_party")
 # Text from outside debt collection (data/openworld/): what the tool must leave alone. Registers of the third-party
@@ -38,7 +38,8 @@ PathLike = Union[str, Path]
 
 @dataclass(frozen=True)
 class CorpusRow:
-    """One labelled message. `labels` is in LABELS order; an empty tuple means compliant."""
+    """One labelled message: the one row type of corpus files, evaluation files (`evaluation.dataset.load_labelled`)
+    and training data. `labels` is in LABELS order; an empty tuple means compliant."""
 
     id: str
     text: str

@@ -13,7 +13,7 @@ from typing import Iterable, Sequence
 
 from ..text.normalize import Normalizer
 from ..text.segment import Segmenter
-from ..types import LABELS
+from ..domain import LABELS
 from .schema import CorpusRow
 
 __all__ = ["Association", "token_sets", "associations", "shortcut_audit", "render_audit"]

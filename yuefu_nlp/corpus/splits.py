@@ -24,7 +24,7 @@ from typing import Callable, Optional
 
 from yuefu_nlp.corpus.schema import REGISTERS, CorpusRow
 from yuefu_nlp.text.turns import PREFIX_RE
-from yuefu_nlp.types import LABELS
+from yuefu_nlp.domain import LABELS
 
 SPLITS: tuple[str, ...] = ("train", "dev", "test")
 TARGET: dict[str, float] = {"train": 0.60, "dev": 0.15, "test": 0.25}

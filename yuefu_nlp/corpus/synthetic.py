@@ -18,7 +18,7 @@ from datetime import date, timedelta
 from typing import Callable
 
 from yuefu_nlp.corpus.schema import CorpusRow
-from yuefu_nlp.types import LABELS
+from yuefu_nlp.domain import LABELS
 
 # one implementation of the checksums for the generator and the PII detectors
 from ..rules.validators import id_check_digit, luhn_check_digit

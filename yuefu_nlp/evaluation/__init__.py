@@ -3,9 +3,9 @@
 The `yuefu evaluate` command, scripts/make_evaluation.sh and the notebooks all call these functions; none of them
 holds logic of its own. Needs the `eval` extra (scikit-learn for the TF-IDF baseline's training, matplotlib).
 """
-from .dataset import LabelledRow, label_matrix, load_labelled
+from .dataset import label_matrix, load_labelled
 from .metrics import MetricSet, compute_metrics
 from .report import Evaluation, load_report, run_evaluation, write_evaluation
 
-__all__ = ["Evaluation", "LabelledRow", "MetricSet", "compute_metrics", "label_matrix", "load_labelled", "load_report",
+__all__ = ["Evaluation", "MetricSet", "compute_metrics", "label_matrix", "load_labelled", "load_report",
            "run_evaluation", "write_evaluation"]

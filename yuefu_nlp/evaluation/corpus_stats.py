@@ -9,28 +9,29 @@ from pathlib import Path
 from statistics import median
 from typing import Any, Mapping, Sequence
 
-from ..types import LABELS
-from .dataset import LabelledRow, label_matrix, load_labelled, subset as take
+from ..domain import LABELS
+from ..corpus.schema import CorpusRow
+from .dataset import label_matrix, load_labelled, subset as take
 
 __all__ = ["load_splits", "describe", "overview_table", "variety_table"]
 
 
 def load_splits(files: Mapping[str, Sequence[str | Path]], subset: int | None = None,
-                seed: int = 0) -> dict[str, list[LabelledRow]]:
+                seed: int = 0) -> dict[str, list[CorpusRow]]:
     """split name -> rows of its file(s), each split cut to a seeded `subset` if given."""
-    out: dict[str, list[LabelledRow]] = {}
+    out: dict[str, list[CorpusRow]] = {}
     for name, paths in files.items():
-        rows: list[LabelledRow] = []
+        rows: list[CorpusRow] = []
         for p in paths:
             rows.extend(load_labelled(p))
         out[name] = take(rows, subset, seed)
     return out
 
 
-def _counts(rows: Sequence[LabelledRow], key: str) -> dict[str, int]:
+def _counts(rows: Sequence[CorpusRow], key: str) -> dict[str, int]:
     values: list[str] = []
     for r in rows:
-        v = r.meta.get(key)
+        v = getattr(r, key)
         if isinstance(v, (list, tuple)):
             values.extend(map(str, v))
         elif v:
@@ -38,7 +39,7 @@ def _counts(rows: Sequence[LabelledRow], key: str) -> dict[str, int]:
     return dict(Counter(values).most_common())
 
 
-def describe(splits: Mapping[str, Sequence[LabelledRow]]) -> dict[str, Any]:
+def describe(splits: Mapping[str, Sequence[CorpusRow]]) -> dict[str, Any]:
     """Per-split counts and whole-corpus lengths and co-occurrence, as plain JSON types."""
     per: dict[str, Any] = {}
     for name, rows in splits.items():
@@ -50,13 +51,13 @@ def describe(splits: Mapping[str, Sequence[LabelledRow]]) -> dict[str, Any]:
             "label_counts": dict(zip(LABELS, y.sum(axis=0).tolist())),
             "median_chars": median(lengths) if lengths else 0, "max_chars": max(lengths, default=0),
             "registers": _counts(rows, "register"), "sources": _counts(rows, "source"),
-            "varieties": _counts(rows, "variety"), "families": len({r.meta.get("family") for r in rows} - {None}),
+            "varieties": _counts(rows, "variety"), "families": len({r.family for r in rows} - {""}),
         }
     every = [r for rows in splits.values() for r in rows]
     y = label_matrix([r.labels for r in every]).astype(int)
     by_reg: dict[str, list[int]] = {}
     for r in every:
-        by_reg.setdefault(str(r.meta.get("register") or "unknown"), []).append(len(r.text))
+        by_reg.setdefault(str(r.register or "unknown"), []).append(len(r.text))
     return {"splits": per, "cooccurrence": (y.T @ y).tolist(), "lengths_by_register": by_reg,
             "total_rows": len(every)}
 

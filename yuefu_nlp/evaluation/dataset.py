@@ -1,42 +1,30 @@
 """Labelled evaluation data: read a CSV or JSONL of `text` plus labels, whatever shape the labels come in.
 
 Why a loader of its own: evaluation must accept the corpus splits, a compliance team's labelled export and the
-COLD-style files alike, so it reads three label shapes (a `labels` list, an `a|b` string, or one 0/1 column per label)
-and keeps every other field as metadata (register, source, variety...) for the error analysis.
+COLD-style files alike, so it reads three label shapes (a `labels` list, an `a|b` string, or one 0/1 column per label).
+Rows come back as `corpus.schema.CorpusRow`, the one labelled-row type, with the corpus fields the file has (register,
+source, family, variety...; empty when absent) for the error analysis. Unlike `corpus.schema.load_rows` it does not
+enforce the gold schema: a compliance team's export needs only a text and its labels.
 """
 from __future__ import annotations
 
 import csv
 import json
 import random
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping, Sequence
 
 import numpy as np
 
+from ..corpus.schema import OPTIONAL_STR_FIELDS, CorpusRow
+from ..domain import LABELS
 from ..errors import InputError
-from ..types import LABELS
 
-__all__ = ["LabelledRow", "load_labelled", "label_matrix", "subset", "parse_labels"]
+__all__ = ["load_labelled", "label_matrix", "subset", "parse_labels"]
 
 csv.field_size_limit(1 << 30)
 _TRUE = {"1", "1.0", "true", "yes", "y"}
 _FALSE = {"0", "0.0", "false", "no", "n", ""}
-
-
-@dataclass(frozen=True)
-class LabelledRow:
-    """One message with its gold labels (in LABELS order; empty = compliant) and the file's other fields."""
-
-    id: str
-    text: str
-    labels: tuple[str, ...]
-    meta: Mapping[str, Any] = field(default_factory=dict)
-
-    @property
-    def is_compliant(self) -> bool:
-        return not self.labels
 
 
 def parse_labels(value: Any, where: str) -> tuple[str, ...]:
@@ -72,7 +60,14 @@ def _flag(value: Any, where: str, column: str) -> bool:
     raise InputError(f"{where}: column {column!r} must be 0/1, not {value!r}")
 
 
-def _row(obj: Mapping[str, Any], where: str, index: int, text_col: str) -> LabelledRow:
+def _variety(value: Any) -> tuple[str, ...]:
+    """A list field, or an `a|b` string from a CSV."""
+    if isinstance(value, (list, tuple)):
+        return tuple(str(v) for v in value)
+    return tuple(v for v in str(value or "").split("|") if v)
+
+
+def _row(obj: Mapping[str, Any], where: str, index: int, text_col: str) -> CorpusRow:
     if text_col not in obj or not isinstance(obj[text_col], str):
         raise InputError(f"{where}: no string {text_col!r} field")
     has_cols = [label for label in LABELS if label in obj]
@@ -84,13 +79,12 @@ def _row(obj: Mapping[str, Any], where: str, index: int, text_col: str) -> Label
         raise InputError(
             f"{where}: no labels: give a 'labels' field (list or 'a|b') or all four 0/1 columns {', '.join(LABELS)}"
         )
-    skip = {text_col, "labels", "id", *LABELS}
-    meta = {k: v for k, v in obj.items() if k not in skip}
-    row_id = str(obj.get("id") or index)
-    return LabelledRow(id=row_id, text=obj[text_col], labels=labels, meta=meta)
+    fields = {k: str(obj.get(k) or "") for k in ("register", "source", "family", *OPTIONAL_STR_FIELDS)}
+    return CorpusRow(id=str(obj.get("id") or index), text=obj[text_col], labels=labels,
+                     variety=_variety(obj.get("variety")), **fields)
 
 
-def load_labelled(path: str | Path, *, text_col: str = "text") -> list[LabelledRow]:
+def load_labelled(path: str | Path, *, text_col: str = "text") -> list[CorpusRow]:
     """Read a labelled `.csv` (UTF-8, BOM allowed) or `.jsonl`, or every such file of a folder (sorted by name);
     raises InputError naming the line at fault."""
     path = Path(path)
@@ -101,7 +95,7 @@ def load_labelled(path: str | Path, *, text_col: str = "text") -> list[LabelledR
         if not files:
             raise InputError(f"{path}: no .csv or .jsonl files in this folder")
         return [r for f in files for r in load_labelled(f, text_col=text_col)]
-    rows: list[LabelledRow] = []
+    rows: list[CorpusRow] = []
     if path.suffix.lower() in (".jsonl", ".json"):
         for lineno, line in enumerate(path.read_text(encoding="utf-8-sig").splitlines(), start=1):
             if not line.strip():
@@ -134,7 +128,7 @@ def label_matrix(label_sets: Sequence[Sequence[str]]) -> np.ndarray:
     return y
 
 
-def subset(rows: Sequence[LabelledRow], n: int | None, seed: int = 0) -> list[LabelledRow]:
+def subset(rows: Sequence[CorpusRow], n: int | None, seed: int = 0) -> list[CorpusRow]:
     """A seeded sample of n rows in their original order (all rows when n is None or >= len(rows))."""
     if n is None or n <= 0 or n >= len(rows):
         return list(rows)

@@ -12,8 +12,8 @@ from typing import Any, Iterable, Mapping, Sequence
 
 import numpy as np
 
-from ..types import LABELS
-from .dataset import LabelledRow
+from ..domain import LABELS
+from ..corpus.schema import CorpusRow
 from .systems import SystemOutput
 
 __all__ = ["worst_errors", "error_breakdown", "errors_of", "highlight_html", "group_values", "errors_html"]
@@ -25,7 +25,7 @@ def _labels(row: np.ndarray) -> list[str]:
     return [label for label, v in zip(LABELS, row) if v]
 
 
-def errors_of(rows: Sequence[LabelledRow], out: SystemOutput, y_true: np.ndarray) -> list[dict[str, Any]]:
+def errors_of(rows: Sequence[CorpusRow], out: SystemOutput, y_true: np.ndarray) -> list[dict[str, Any]]:
     """Every wrong (row, label) pair, with how confidently wrong the score was (distance past the threshold)."""
     thr = np.array([out.thresholds[label] for label in LABELS])
     errors = []
@@ -39,7 +39,7 @@ def errors_of(rows: Sequence[LabelledRow], out: SystemOutput, y_true: np.ndarray
     return errors
 
 
-def worst_errors(rows: Sequence[LabelledRow], out: SystemOutput, y_true: np.ndarray, k: int = 20,
+def worst_errors(rows: Sequence[CorpusRow], out: SystemOutput, y_true: np.ndarray, k: int = 20,
                  max_chars: int = 400) -> list[dict[str, Any]]:
     """The k most confident errors (ties: false negatives first, then row order), each with text and evidence."""
     errs = sorted(errors_of(rows, out, y_true),
@@ -52,20 +52,20 @@ def worst_errors(rows: Sequence[LabelledRow], out: SystemOutput, y_true: np.ndar
             "system": out.name, "id": row.id, **{k2: v for k2, v in e.items() if k2 != "index"},
             "gold": list(row.labels), "predicted": _labels(out.pred[e["index"]]), "text": text,
             "evidence": [dict(f) for f in out.findings[e["index"]]],
-            "register": row.meta.get("register", ""), "variety": list(row.meta.get("variety", []) or []),
+            "register": row.register, "variety": list(row.variety),
         })
     return listed
 
 
-def group_values(row: LabelledRow, by: str) -> list[str]:
+def group_values(row: CorpusRow, by: str) -> list[str]:
     """The group(s) a row belongs to for `by`: a list field (variety) puts a row in each of its values, or 'none'."""
-    value = row.meta.get(by, "")
+    value = getattr(row, by, "")
     if isinstance(value, (list, tuple)):
         return [str(v) for v in value] or ["none"]
     return [str(value) if value not in ("", None) else "none"]
 
 
-def error_breakdown(rows: Sequence[LabelledRow], out: SystemOutput, y_true: np.ndarray,
+def error_breakdown(rows: Sequence[CorpusRow], out: SystemOutput, y_true: np.ndarray,
                     by: str = "register") -> list[dict[str, Any]]:
     """Per group: rows, rows with a false positive / false negative, their rates, and exact-match rate."""
     acc: dict[str, dict[str, int]] = defaultdict(lambda: {"rows": 0, "positives": 0, "fp_rows": 0, "fn_rows": 0,
@@ -111,7 +111,7 @@ def highlight_html(text: str, findings: Iterable[Mapping[str, Any]], gold: Seque
     return f'<div style="margin:4px 0;padding:4px;border-left:3px solid #999">{head}<br>{body}</div>'
 
 
-def errors_html(rows: Sequence[LabelledRow], out: SystemOutput, y_true: np.ndarray, *, kind: str | None = None,
+def errors_html(rows: Sequence[CorpusRow], out: SystemOutput, y_true: np.ndarray, *, kind: str | None = None,
                 by: str | None = None, k: int = 15) -> str:
     """The k most confident errors (optionally only false_positive / false_negative) as highlighted HTML blocks,
     each headed by its id, label, score and (with `by`) its group, e.g. register or variety."""

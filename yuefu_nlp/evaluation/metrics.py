@@ -15,7 +15,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from ..types import LABELS
+from ..domain import LABELS
 
 __all__ = [
     "Interval", "LabelMetrics", "MetricSet", "compute_metrics", "pr_curve", "PRCurve", "calibration_bins",

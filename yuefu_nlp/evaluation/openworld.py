@@ -19,7 +19,7 @@ import numpy as np
 
 from ..corpus.openworld import BUNDLE_SOURCES, HELD_OUT_SOURCES, group_key
 from ..corpus.schema import OPENWORLD_REGISTERS
-from ..types import LABELS
+from ..domain import LABELS
 
 __all__ = ["GATE", "RowFacts", "facts", "wilson", "openworld_summary", "gate_failures"]
 
@@ -46,7 +46,7 @@ class RowFacts:
 
 
 def facts(row_id: str, meta: Mapping[str, Any]) -> RowFacts:
-    """RowFacts from a row id and its fields (a CorpusRow's attributes or a LabelledRow's meta)."""
+    """RowFacts from a row id and its fields (a CorpusRow's `vars`, or any mapping with those keys)."""
     source, register = str(meta.get("source", "")), str(meta.get("register", ""))
     variety = tuple(meta.get("variety") or ())
     group = group_key(row_id, source, register, variety, str(meta.get("scenario", "")))
@@ -60,7 +60,7 @@ def facts(row_id: str, meta: Mapping[str, Any]) -> RowFacts:
         kind = "openworld"
     else:
         kind = "other"
-    return RowFacts(row_id, group, register, kind, str(meta.get("family", row_id)))
+    return RowFacts(row_id, group, register, kind, str(meta.get("family") or row_id))
 
 
 def wilson(k: int, n: int, z: float = 1.96) -> tuple[float, float]:

@@ -12,7 +12,7 @@ import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from ..types import LABELS
+from ..domain import LABELS
 
 __all__ = [
     "f1_comparison", "pr_curves", "score_histograms", "confusion", "reliability", "throughput", "save_report_figures",

@@ -19,8 +19,9 @@ import numpy as np
 
 from ..runtime.manifest import sha256_file
 from ..runtime.paths import REPO_ROOT
-from ..types import LABELS
-from .dataset import LabelledRow, label_matrix, load_labelled, subset as take
+from ..domain import LABELS
+from ..corpus.schema import CorpusRow
+from .dataset import label_matrix, load_labelled, subset as take
 from .error_analysis import worst_errors
 from .openworld import facts, openworld_summary
 from .metrics import (
@@ -39,7 +40,7 @@ REPORT_FORMAT = "yuefu-evaluation/1"
 class Evaluation:
     """The rows, each system's raw output, and the JSON-able report built from them."""
 
-    rows: tuple[LabelledRow, ...]
+    rows: tuple[CorpusRow, ...]
     y_true: np.ndarray
     outputs: tuple[SystemOutput, ...]
     unavailable: tuple[Unavailable, ...]
@@ -67,7 +68,7 @@ def display_path(path: str | Path) -> str:
         return str(path)
 
 
-def _data_summary(path: Path, rows: Sequence[LabelledRow], n_file: int, subset: int | None) -> dict[str, Any]:
+def _data_summary(path: Path, rows: Sequence[CorpusRow], n_file: int, subset: int | None) -> dict[str, Any]:
     y = label_matrix([r.labels for r in rows])
     summary: dict[str, Any] = {
         "path": display_path(path), "sha256": _sha256(path), "rows_in_file": n_file, "rows": len(rows), "subset": subset,
@@ -75,8 +76,8 @@ def _data_summary(path: Path, rows: Sequence[LabelledRow], n_file: int, subset: 
         "mean_chars": round(sum(len(r.text) for r in rows) / max(len(rows), 1), 1),
     }
     for key in ("register", "source"):
-        values = [str(r.meta[key]).split(":")[0] if key == "source" else str(r.meta[key])
-                  for r in rows if r.meta.get(key)]
+        values = [getattr(r, key).split(":")[0] if key == "source" else getattr(r, key)
+                  for r in rows if getattr(r, key)]
         if values:
             summary[f"{key}s"] = dict(Counter(values).most_common())
     return summary
@@ -93,7 +94,7 @@ def _environment() -> dict[str, Any]:
             "yuefu_nlp": __version__, "numpy": np.__version__}
 
 
-def system_report(out: SystemOutput, rows: Sequence[LabelledRow], y_true: np.ndarray, *, n_boot: int, seed: int,
+def system_report(out: SystemOutput, rows: Sequence[CorpusRow], y_true: np.ndarray, *, n_boot: int, seed: int,
                   worst_k: int) -> dict[str, Any]:
     """Everything measured for one system, as plain JSON types."""
     texts = [r.text for r in rows]
@@ -116,7 +117,7 @@ def system_report(out: SystemOutput, rows: Sequence[LabelledRow], y_true: np.nda
     }
 
 
-def build_report(rows: Sequence[LabelledRow], outputs: Sequence[SystemOutput], unavailable: Sequence[Unavailable], *,
+def build_report(rows: Sequence[CorpusRow], outputs: Sequence[SystemOutput], unavailable: Sequence[Unavailable], *,
                  data: dict[str, Any], settings: dict[str, Any], n_boot: int = 1000, seed: int = 0,
                  worst_k: int = 20) -> dict[str, Any]:
     y_true = label_matrix([r.labels for r in rows])
@@ -153,7 +154,7 @@ def run_evaluation(
                 "seed": seed, "subset": subset}
     report = build_report(rows, outputs, missing, data=_data_summary(path, rows, len(all_rows), subset),
                           settings=settings, n_boot=n_boot, seed=seed, worst_k=worst_k)
-    row_facts = [facts(r.id, r.meta) for r in rows]
+    row_facts = [facts(r.id, vars(r)) for r in rows]
     if any(f.kind != "other" for f in row_facts):  # open-world, contrast, degenerate or hard in-domain rows
         y_true = label_matrix([r.labels for r in rows])
         report["openworld"] = {o.name: openworld_summary(row_facts, y_true, o.pred) for o in outputs}

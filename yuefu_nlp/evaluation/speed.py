@@ -10,12 +10,12 @@ import time
 from pathlib import Path
 from typing import Any, Sequence
 
-from .dataset import LabelledRow
+from ..corpus.schema import CorpusRow
 
 __all__ = ["sms_like", "sweep", "read_bench", "speed_table", "bench_table"]
 
 
-def sms_like(rows: Sequence[LabelledRow], lo: int = 40, hi: int = 90, n: int = 2000) -> list[str]:
+def sms_like(rows: Sequence[CorpusRow], lo: int = 40, hi: int = 90, n: int = 2000) -> list[str]:
     """SMS/app-length texts (lo..hi characters, ~60 on average as in the speed targets), cycled to n."""
     pool = [r.text for r in rows if lo <= len(r.text) <= hi and "\n" not in r.text] or [r.text for r in rows]
     return [pool[i % len(pool)] for i in range(n)] if pool else []

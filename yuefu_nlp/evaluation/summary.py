@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any, Mapping
 
-from ..types import LABELS
+from ..domain import LABELS
 
 __all__ = ["comparison_table", "per_label_table", "curve_table", "unavailable_lines", "data_line",
            "format_summary", "worst_errors_markdown", "breakdown_table", "command_line"]

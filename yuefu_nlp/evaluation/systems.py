@@ -15,7 +15,7 @@ from typing import Any, Callable, Mapping, Sequence
 import numpy as np
 
 from ..runtime.paths import REPO_ROOT
-from ..types import LABELS
+from ..domain import LABELS
 from .baselines import TfidfLogReg, WordFilter
 from .dataset import label_matrix, load_labelled
 

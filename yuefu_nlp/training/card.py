@@ -5,7 +5,7 @@ import json
 from pathlib import Path
 
 from ..pipeline.fusion import FusionPolicy
-from ..types import LABELS
+from ..domain import LABELS
 
 _POLICY = FusionPolicy()
 

@@ -37,7 +37,7 @@ def compare_checkpoint(ckpt: Path, dev_rows: Sequence[CorpusRow], cold_dev: Sequ
 
         y_ow = np.asarray([[label in r.labels for label in LABELS] for r in ow_rows], dtype=bool)
         pred = decisions(model_probs(scorer, [r.text for r in ow_rows]), th)
-        s = openworld_summary([facts(r.id, r.__dict__) for r in ow_rows], y_ow, pred)
+        s = openworld_summary([facts(r.id, vars(r)) for r in ow_rows], y_ow, pred)
         ow = {"openworld_dev_any_flag": s["openworld_benign"]["rate"], "contrast_dev_flag": s["contrast_benign"]["rate"],
               "minimal_pair_dev_accuracy": s["minimal_pairs"]["pair_accuracy"]}
     return {

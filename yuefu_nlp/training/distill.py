@@ -14,7 +14,7 @@ from typing import Sequence
 import numpy as np
 import torch
 
-from ..types import LABELS
+from ..domain import LABELS
 from ..errors import TeacherError
 from .classifier import load_classifier, window_probs
 from ..runtime.encoding import TextEncoder

@@ -11,7 +11,7 @@ from typing import Sequence
 import numpy as np
 
 from ..text.normalize import Normalizer
-from ..types import LABELS
+from ..domain import LABELS
 from ..evaluation.metrics import compute_metrics
 from ..pipeline.stages import model_text
 from .metrics import decisions

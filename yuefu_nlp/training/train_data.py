@@ -20,7 +20,7 @@ from ..corpus.external import load_cold
 from ..corpus.openworld import is_bundle_row, is_openworld_row, row_group
 from ..corpus.schema import load_rows
 from ..text.normalize import Normalizer
-from ..types import LABELS
+from ..domain import LABELS
 from ..pipeline.stages import model_text
 from .train_config import DataConfig, resolve
 
@@ -32,7 +32,8 @@ INSULT = LABELS.index("insult")
 
 @dataclass(frozen=True)
 class LabelledTexts:
-    """Model texts with targets y [n, labels], loss mask [n, labels] and per-row loss weight."""
+    """A columnar batch view for training, built from rows (`CorpusRow`s, COLD/SWSR pairs), not a row type: model
+    texts with targets y [n, labels], loss mask [n, labels] and per-row loss weight."""
 
     texts: tuple[str, ...]
     y: np.ndarray
