@@ -309,3 +309,11 @@ def test_bench_table_renders_record_lists_as_tables():
     assert "| backend | batch | msgs_per_s | extra |" in md
     assert "| onnx-int8 | 32 | 379.6 |  |" in md and "| torch-fp32 | 32 | 122.2 | True |" in md
     assert "results |" not in md.split("**results**")[0]  # the list is not dumped into the key/value table
+
+
+def test_error_highlights_use_the_domain_label_colours():
+    from yuefu_nlp.domain import LABEL_COLOURS
+    from yuefu_nlp.evaluation.error_analysis import highlight_html
+
+    html = highlight_html("再不还钱打断你的腿", [{"label": "threat", "start": 4, "end": 9, "rule_id": "r"}], ["threat"])
+    assert f'<mark style="background:{LABEL_COLOURS["threat"]}" title="threat">打断你的腿</mark>' in html

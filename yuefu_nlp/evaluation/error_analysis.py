@@ -12,13 +12,11 @@ from typing import Any, Iterable, Mapping, Sequence
 
 import numpy as np
 
-from ..domain import LABELS
+from ..domain import LABEL_COLOURS, LABELS
 from ..corpus.schema import CorpusRow
 from .systems import SystemOutput
 
 __all__ = ["worst_errors", "error_breakdown", "errors_of", "highlight_html", "group_values", "errors_html"]
-
-_COLORS = {"threat": "#f4a3a3", "insult": "#d7a6f0", "privacy_leak": "#f7dc84", "false_legal_claim": "#9ee0ea"}
 
 
 def _labels(row: np.ndarray) -> list[str]:
@@ -99,7 +97,7 @@ def highlight_html(text: str, findings: Iterable[Mapping[str, Any]], gold: Seque
         if start < pos:
             continue  # overlapping spans: the first one is marked
         parts.append(html.escape(text[pos:start]))
-        parts.append(f'<mark style="background:{_COLORS.get(label, "#ddd")}" title="{label}">'
+        parts.append(f'<mark style="background:{LABEL_COLOURS.get(label, "#ddd")}" title="{label}">'
                      f"{html.escape(text[start:end])}</mark>")
         pos = end
     parts.append(html.escape(text[pos:]))
