@@ -10,7 +10,7 @@ A rule's own fields build its gates (`rule_gates`, called by the loader); the ga
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cached_property
 from typing import Any, Callable, ClassVar, Mapping, Protocol
 
@@ -31,7 +31,7 @@ class MatchContext:
     hit of a whole-word rule, and segmenting is the slowest step."""
 
     text: str
-    boundaries_of: Callable[[], frozenset[int]] | None = field(default=None, compare=False)
+    boundaries_of: Callable[[], frozenset[int]] | None = None
 
     @cached_property
     def boundaries(self) -> frozenset[int]:
