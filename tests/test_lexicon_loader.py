@@ -47,6 +47,7 @@ def test_write_the_yaml_the_loader_reads(tmp_path):
     cases = {
         "    keywords: [上门]\n": ("score", "required"),
         "    score: 0.9\n": ("keywords", "keywords, regex"),
+        "    score: 0.9\n    regex: []\n": ("keywords", "keywords, regex"),
         "    score: 0.9\n    keywords: [上 门]\n": ("keywords", "normalized form"),
         "    score: 0.9\n    keywords: [上门]\n    negation: 'no'\n": ("negation", "true or false"),
         "    score: 0.9\n    keywords: [上门]\n    validator: crc\n": ("validator", "`cn_id`"),

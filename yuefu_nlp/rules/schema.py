@@ -85,12 +85,11 @@ class Schema:
                 close = difflib.get_close_matches(str(key), names, n=1)
                 hint = f"did you mean {close[0]}? " if close else ""
                 where.at(str(key)).fail(f"unknown field; {hint}allowed: {', '.join(sorted(names))}")
-        given = {k for k, v in raw.items() if v is not None}
-        if self.one_of and given.isdisjoint(self.one_of):
+        if self.one_of and not any(raw.get(name) for name in self.one_of):  # an empty list gives nothing either
             where.at(self.one_of[0]).fail(f"a {self.name} needs at least one of {', '.join(self.one_of)}")
         out: dict[str, Any] = {}
         for spec in self.fields:
-            if spec.name not in given:
+            if raw.get(spec.name) is None:
                 if spec.required:
                     where.at(spec.name).fail(f"required: {spec.kind.doc}")
                 out[spec.name] = spec.default
@@ -128,8 +127,7 @@ def integer(minimum: int) -> Kind:
 
 def strings(at_least: int = 0) -> Kind:
     """A list of non-empty strings, returned as a tuple."""
-    doc = f"a list of at least {at_least} non-empty strings" if at_least > 1 else (
-        "a non-empty list of non-empty strings" if at_least == 1 else "a list of non-empty strings")
+    doc = "a list of non-empty strings" + (f", at least {at_least}" if at_least else "")
     return _expect(
         doc, lambda v: isinstance(v, list) and len(v) >= at_least and all(isinstance(x, str) and x for x in v), tuple)
 
