@@ -20,7 +20,7 @@ import numpy as np
 from ..corpus.schema import load_rows
 from ..errors import PackageError
 from ..text.normalize import Normalizer
-from ..types import LABELS
+from ..domain import LABELS
 from .card import render_model_card
 from .classifier import load_classifier
 from ..runtime.encoding import TextEncoder
@@ -71,21 +71,15 @@ def choose_fusion_policy(fused, dev_rows, grid: dict = FUSION_GRID) -> dict:
     from ..evaluation.metrics import compute_metrics
 
     texts, y = [r.text for r in dev_rows], _y(dev_rows)
-    raw = [fused._rule_findings(t) for t in texts]
-    judged = [j for _, j in raw]
-    todo = [i for i, j in enumerate(judged) if j.strip()]
-    probs: list = [None] * len(texts)
-    for i, p in zip(todo, fused.scorer.predict_proba([judged[i] for i in todo])):
-        probs[i] = p
+    prepared = fused.run(texts, until="model")  # rule hits and model probabilities, once
     table = []
     for rd, veto, weak, min_cjk, min_score in product(grid["rule_decides"], grid["model_veto"], grid["weak_rule_weight"],
                                                       grid["min_cjk"], grid["min_score"]):
         policy = FusionPolicy(thresholds=dict(fused.scorer.thresholds), rule_decides=rd, model_veto=veto,
                               weak_rule_weight=weak, model_only_min_cjk=min_cjk, model_only_min_score=min_score)
-        an = fused.with_policy(policy)
         pred = np.zeros_like(y)
-        for i, (t, (f, j), p) in enumerate(zip(texts, raw, probs)):
-            for label in an._result(t, f, j, p).labels:
+        for i, result in enumerate(fused.with_policy(policy).fuse(prepared)):
+            for label in result.labels:
                 pred[i, LABELS.index(label)] = True
         m = compute_metrics(y, pred, n_boot=1)  # point figures only
         table.append({"rule_decides": rd, "model_veto": veto, "weak_rule_weight": weak, "min_cjk": min_cjk,
