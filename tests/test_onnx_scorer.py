@@ -127,7 +127,7 @@ def test_int8_agrees_with_fp32_on_test_split(tmp_path):
     pytest.importorskip("torch")
     from yuefu_nlp.corpus.schema import load_rows
     from yuefu_nlp.training.classifier import load_classifier
-    from yuefu_nlp.training.evaluate import model_probs
+    from yuefu_nlp.evaluation.systems import model_probs
     from yuefu_nlp.training.export import export_onnx, label_agreement
 
     ckpt = REPO_ROOT / "runs" / "default"

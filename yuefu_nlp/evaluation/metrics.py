@@ -20,7 +20,7 @@ from ..domain import LABELS
 __all__ = [
     "Interval", "LabelMetrics", "MetricSet", "compute_metrics", "pr_curve", "PRCurve", "calibration_bins",
     "CalibrationBin", "expected_calibration_error", "score_histogram", "label_confusion", "CONFUSION_ROWS",
-    "CONFUSION_COLS", "tune_thresholds",
+    "CONFUSION_COLS", "tune_thresholds", "decisions", "multilabel_summary", "binary_summary",
 ]
 
 CONFUSION_ROWS: tuple[str, ...] = LABELS + ("compliant",)
@@ -196,6 +196,48 @@ def tune_thresholds(y_true: np.ndarray, probs: np.ndarray, default: float = 0.5)
         best = np.flatnonzero(np.isclose(f1, f1.max()))
         out[j] = float(cands[best[np.argmin(np.abs(cands[best] - default))]])
     return out
+
+
+def decisions(probs: np.ndarray, thresholds: Sequence[float]) -> np.ndarray:
+    """Boolean [n, labels]: probability >= the label's threshold (the model's own rule, fusion aside)."""
+    return probs >= np.asarray(thresholds, dtype=probs.dtype)[None, :]
+
+
+def multilabel_summary(
+    y_true: np.ndarray, y_pred: np.ndarray, labels: Sequence[str] = LABELS, n_boot: int = 1000, seed: int = 0
+) -> dict[str, Any]:
+    """Per-label P/R/F1 (F1 with a 95% CI), macro-F1 and compliant false-positive rate with CIs, as plain JSON types.
+
+    The model card's (and checkpoint comparison's) view of `compute_metrics`, so they and `yuefu evaluate` share one
+    implementation; a set without compliant rows reports a compliant FPR of 0.
+    """
+    m = compute_metrics(y_true, y_pred, n_boot=n_boot, seed=seed, labels=labels)
+    return {
+        "rows": m.n_rows,
+        "compliant_rows": m.n_compliant,
+        "per_label": {
+            lm.label: {"precision": lm.precision, "recall": lm.recall, "f1": lm.f1, "support": lm.support,
+                       "f1_ci95": (lm.f1_ci.low, lm.f1_ci.high)}
+            for lm in m.per_label
+        },
+        "macro_f1": m.macro_f1,
+        "macro_f1_ci95": (m.macro_f1_ci.low, m.macro_f1_ci.high),
+        "compliant_fpr": m.compliant_fpr if m.compliant_fpr is not None else 0.0,
+        "compliant_fpr_ci95": (m.compliant_fpr_ci.low, m.compliant_fpr_ci.high) if m.compliant_fpr_ci else (0.0, 0.0),
+    }
+
+
+def binary_summary(y: np.ndarray, pred: np.ndarray, n_boot: int = 1000, seed: int = 0) -> dict[str, Any]:
+    """Macro-F1 of a binary task (mean F1 of the positive and the negative class) with its 95% CI, and accuracy.
+
+    Computed by `compute_metrics` on the two-column (positive, negative) view, so the intervals follow the same
+    bootstrap as every other figure.
+    """
+    y, pred = np.asarray(y, dtype=bool), np.asarray(pred, dtype=bool)
+    m = compute_metrics(np.stack([y, ~y], 1), np.stack([pred, ~pred], 1), n_boot=n_boot, seed=seed,
+                        labels=("positive", "negative"))
+    return {"macro_f1": m.macro_f1, "macro_f1_ci95": (m.macro_f1_ci.low, m.macro_f1_ci.high),
+            "accuracy": float((y == pred).mean()) if len(y) else 0.0}
 
 
 # -- curves ----------------------------------------------------------------------------------------------------

@@ -2,7 +2,7 @@
 
 Why a section of its own: the in-domain test split comes from the same writers as the training split, so it cannot
 show that a model flags "周六我去你家吃饭". These figures can. They are computed from prediction matrices, so the
-export gate (model/package.py), `yuefu evaluate` and the notebooks share one implementation.
+export gate (training/package.py), `yuefu evaluate` and the notebooks share one implementation.
 
 Row kinds (corpus/openworld.py, GUIDELINES §8): open-world rows (third-party bundle lines and the registers we wrote),
 contrast rows, minimal pairs, degenerate inputs and hard in-domain groups (impersonation, lawful notices, negated

@@ -1,27 +1,39 @@
-"""Run every system under comparison on the same texts, the same way, and time it.
+"""Run every system under comparison on the same texts, the same way: for `yuefu evaluate` and for the model card.
 
 Why one place: the comparison is only fair if every system sees the same texts, is timed over the same pass (load
 time and a warm-up call excluded) and reports scores, 0/1 labels and evidence in one shape. A system that cannot be
 loaded (the model before it ships, a missing lexicon or train split) is reported as unavailable with the reason; it
 never stops the others.
+
+The export (training/package.py) and checkpoint comparison (training/compare.py) measure with the same functions:
+`analyzer_labels` for an Analyzer, `model_probs`/`model_labels` for a bare `Scorer` (the ONNX model or a torch
+checkpoint, no Analyzer needed), and `evaluate_systems`/`insult_summary` for the card's figures. No torch here.
 """
 from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Mapping, Sequence
 
 import numpy as np
 
-from ..runtime.paths import REPO_ROOT
 from ..domain import LABELS
+from ..pipeline.stages import model_text
+from ..runtime.paths import REPO_ROOT
+from ..runtime.scorer import Scorer
+from ..text.normalize import Normalizer
 from .baselines import TfidfLogReg, WordFilter
 from .dataset import label_matrix, load_labelled
+from .metrics import binary_summary, decisions, multilabel_summary
+
+if TYPE_CHECKING:
+    from ..analyzer import Analyzer
 
 __all__ = [
     "ANALYZER_BACKENDS", "BASELINES", "SystemOutput", "Unavailable", "run_analyzer", "run_wordfilter", "run_tfidf",
-    "train_tfidf", "run_systems",
+    "train_tfidf", "run_systems", "analyzer_labels", "model_probs", "model_labels", "evaluate_systems",
+    "insult_summary",
 ]
 
 ANALYZER_BACKENDS: tuple[str, ...] = ("rules", "model", "fused")
@@ -84,7 +96,7 @@ def run_analyzer(backend: str, texts: Sequence[str], *, batch_size: int = 64,
     results, seconds = _timed(lambda: list(analyzer.analyze_batch(list(texts), batch_size=batch_size)))
     scores = np.array([[r.scores.get(label, 0.0) for label in LABELS] for r in results], dtype=float)
     scores = scores.reshape(len(results), len(LABELS))
-    pred = label_matrix([sorted(r.labels) for r in results])
+    pred = label_matrix([r.labels for r in results])
     findings = tuple(tuple(f.to_dict() for f in r.findings) for r in results)
     thresholds = {label: 0.5 for label in LABELS}  # every backend flags at score >= 0.5 (fusion.FLAG_AT)
     return SystemOutput(backend, "yuefu", scores, pred, thresholds, findings, seconds, load_s, batch_size,
@@ -175,3 +187,55 @@ def _tfidf_output(texts: Sequence[str], train: str | Path | None, dev: str | Pat
         model, load_s = _timed(lambda: TfidfLogReg.load(folder))
         return run_tfidf(texts, model, load_seconds=load_s)
     raise FileNotFoundError(2, "no train split to fit the TF-IDF baseline on (and no stored one)", str(train))
+
+
+# -- the model card's figures (training/package.py, training/compare.py) ---------------------------------------
+
+def analyzer_labels(analyzer: "Analyzer", texts: Sequence[str], batch_size: int = 64) -> np.ndarray:
+    """Boolean [n, labels]: the labels the Analyzer flags (untimed; `run_analyzer` is the timed, evidence-keeping run)."""
+    return label_matrix([r.labels for r in analyzer.analyze_batch(list(texts), batch_size=batch_size)]).astype(bool)
+
+
+def model_probs(
+    scorer: Scorer, texts: Sequence[str], normalizer: Normalizer | None = None, batch_size: int | None = None
+) -> np.ndarray:
+    """Scorer probabilities [n, labels] for raw texts (built into model texts first); 0 where nothing is judged.
+
+    All texts go to the scorer in one call: the int8 model scales activations per batch, so the card's model-only
+    figures are those of this call, not of an Analyzer's 64-text chunks.
+    """
+    norm = normalizer or Normalizer()
+    mts = [model_text(t, norm) for t in texts]
+    out = np.zeros((len(texts), len(scorer.labels)), dtype=np.float32)
+    todo = [i for i, t in enumerate(mts) if t]
+    if todo:
+        out[todo] = scorer.predict_array([mts[i] for i in todo], batch_size=batch_size)
+    return out
+
+
+def model_labels(scorer: Scorer, texts: Sequence[str]) -> np.ndarray:
+    """Boolean [n, labels]: model probability >= the scorer's dev-tuned threshold (the model alone, no fusion)."""
+    return decisions(model_probs(scorer, texts), [scorer.thresholds[label] for label in LABELS])
+
+
+def evaluate_systems(
+    texts: Sequence[str], y_true: np.ndarray, scorer: Scorer, rules_analyzer: "Analyzer", fused_analyzer: "Analyzer",
+    n_boot: int = 1000,
+) -> dict[str, dict[str, Any]]:
+    """Rules-only, model-only (probability >= dev-tuned threshold) and fused figures on one labelled set."""
+    return {
+        "rules": multilabel_summary(y_true, analyzer_labels(rules_analyzer, texts), n_boot=n_boot),
+        "model": multilabel_summary(y_true, model_labels(scorer, texts), n_boot=n_boot),
+        "fused": multilabel_summary(y_true, analyzer_labels(fused_analyzer, texts), n_boot=n_boot),
+    }
+
+
+def insult_summary(scorer: Scorer, rows: Sequence[tuple[str, int]], n_boot: int = 1000) -> dict[str, Any]:
+    """A binary corpus (COLD offensive vs safe, SWSR sexist vs not) read from the insult output, at the dev-tuned
+    insult threshold and at 0.5."""
+    probs = model_probs(scorer, [t for t, _ in rows])[:, list(scorer.labels).index("insult")]
+    y = np.asarray([lab for _, lab in rows], dtype=bool)
+    out: dict[str, Any] = {"rows": int(len(rows))}
+    for name, th in (("at_dev_threshold", scorer.thresholds["insult"]), ("at_0.5", 0.5)):
+        out[name] = {"threshold": float(th), **binary_summary(y, probs >= th, n_boot)}
+    return out

@@ -19,7 +19,7 @@ def _ci(v: float, ci) -> str:
 
 
 def _insult_reading(s: dict) -> str:
-    """An `evaluate.insult_summary` block as prose: macro-F1 at the dev-tuned insult threshold and at 0.5."""
+    """An `evaluation.systems.insult_summary` block as prose: macro-F1 at the dev-tuned insult threshold and at 0.5."""
     dev, half = s["at_dev_threshold"], s["at_0.5"]
     return (f"macro-F1 {_ci(dev['macro_f1'], dev['macro_f1_ci95'])} at our dev-tuned insult threshold "
             f"{dev['threshold']:.3f} (accuracy {dev['accuracy']:.3f}); {_ci(half['macro_f1'], half['macro_f1_ci95'])} at 0.5")

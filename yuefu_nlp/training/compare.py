@@ -10,12 +10,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Sequence
 
-import numpy as np
-
 from ..corpus.schema import CorpusRow
-from ..domain import LABELS
-from .evaluate import binary_summary, model_probs, multilabel_summary
-from .metrics import decisions
+from ..evaluation.dataset import label_matrix
+from ..evaluation.metrics import multilabel_summary
+from ..evaluation.openworld import facts, openworld_summary
+from ..evaluation.systems import insult_summary, model_labels
 from .torch_scorer import TorchScorer
 
 __all__ = ["compare_checkpoint", "comparison_table"]
@@ -26,17 +25,13 @@ def compare_checkpoint(ckpt: Path, dev_rows: Sequence[CorpusRow], cold_dev: Sequ
     """One checkpoint's dev macro-F1 and compliant FPR, COLD dev macro-F1 of its insult output and, given open-world
     dev rows, its any-flag rate on their benign and contrast rows and its minimal-pair accuracy."""
     scorer = TorchScorer(ckpt)
-    th = [scorer.thresholds[label] for label in LABELS]
-    y_dev = np.asarray([[label in r.labels for label in LABELS] for r in dev_rows], dtype=bool)
-    dev = multilabel_summary(y_dev, decisions(model_probs(scorer, [r.text for r in dev_rows]), th), n_boot=n_boot)
-    insult = model_probs(scorer, [t for t, _ in cold_dev])[:, LABELS.index("insult")]
-    cold = binary_summary(np.asarray([y for _, y in cold_dev], dtype=bool), insult >= scorer.thresholds["insult"], n_boot)
+    y_dev = label_matrix([r.labels for r in dev_rows]).astype(bool)
+    dev = multilabel_summary(y_dev, model_labels(scorer, [r.text for r in dev_rows]), n_boot=n_boot)
+    cold = insult_summary(scorer, cold_dev, n_boot)["at_dev_threshold"]
     ow: dict = {}
     if ow_rows:
-        from ..evaluation.openworld import facts, openworld_summary
-
-        y_ow = np.asarray([[label in r.labels for label in LABELS] for r in ow_rows], dtype=bool)
-        pred = decisions(model_probs(scorer, [r.text for r in ow_rows]), th)
+        y_ow = label_matrix([r.labels for r in ow_rows]).astype(bool)
+        pred = model_labels(scorer, [r.text for r in ow_rows])
         s = openworld_summary([facts(r.id, vars(r)) for r in ow_rows], y_ow, pred)
         ow = {"openworld_dev_any_flag": s["openworld_benign"]["rate"], "contrast_dev_flag": s["contrast_benign"]["rate"],
               "minimal_pair_dev_accuracy": s["minimal_pairs"]["pair_accuracy"]}

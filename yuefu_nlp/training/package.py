@@ -20,13 +20,14 @@ import numpy as np
 from ..corpus.schema import load_rows
 from ..errors import PackageError
 from ..text.normalize import Normalizer
-from ..domain import LABELS
 from .card import render_model_card
 from .classifier import load_classifier
 from ..runtime.encoding import TextEncoder
 from ..evaluation.openworld import GATE, facts, gate_failures, openworld_summary
 from ..pipeline.fusion import FLAG_AT, FusionPolicy
-from .evaluate import analyzer_labels, evaluate_systems, insult_summary, model_probs
+from ..evaluation.dataset import label_matrix
+from ..evaluation.metrics import compute_metrics
+from ..evaluation.systems import analyzer_labels, evaluate_systems, insult_summary, model_probs
 from .export import FP32_FFN_OUTPUT_LAYERS, FP32_TOLERANCE, MIN_INT8_AGREEMENT, OPSET, export_onnx
 from .export import label_agreement, quantize_int8
 from .export import torch_onnx_max_diff, write_model_files
@@ -48,7 +49,7 @@ def _data_config(meta: dict) -> DataConfig:
 
 
 def _y(rows) -> np.ndarray:
-    return np.asarray([[label in r.labels for label in LABELS] for r in rows], dtype=bool).reshape(-1, len(LABELS))
+    return label_matrix([r.labels for r in rows]).astype(bool)
 
 
 # min_cjk starts at 2: a lone character or Latin-only text ("TD", "ok", "七") carries no threat a model could read,
@@ -68,8 +69,6 @@ def choose_fusion_policy(fused, dev_rows, grid: dict = FUSION_GRID) -> dict:
     grid point. Rule hits and model probabilities are computed once; only the fusion is repeated."""
     from itertools import product
 
-    from ..evaluation.metrics import compute_metrics
-
     texts, y = [r.text for r in dev_rows], _y(dev_rows)
     prepared = fused.run(texts, until="model")  # rule hits and model probabilities, once
     table = []
@@ -77,10 +76,7 @@ def choose_fusion_policy(fused, dev_rows, grid: dict = FUSION_GRID) -> dict:
                                                       grid["min_cjk"], grid["min_score"]):
         policy = FusionPolicy(thresholds=dict(fused.scorer.thresholds), rule_decides=rd, model_veto=veto,
                               weak_rule_weight=weak, model_only_min_cjk=min_cjk, model_only_min_score=min_score)
-        pred = np.zeros_like(y)
-        for i, result in enumerate(fused.with_policy(policy).fuse(prepared)):
-            for label in result.labels:
-                pred[i, LABELS.index(label)] = True
+        pred = label_matrix([r.labels for r in fused.with_policy(policy).fuse(prepared)]).astype(bool)
         m = compute_metrics(y, pred, n_boot=1)  # point figures only
         table.append({"rule_decides": rd, "model_veto": veto, "weak_rule_weight": weak, "min_cjk": min_cjk,
                       "min_score": min_score,

@@ -21,12 +21,11 @@ import torch
 from tqdm.auto import tqdm
 
 from ..domain import LABELS
-from ..evaluation.metrics import tune_thresholds
+from ..evaluation.metrics import compute_metrics, decisions, tune_thresholds
 from ..runtime.encoding import TextEncoder, length_sorted_batches
 from .cache import ensure_base_model
 from .classifier import LabelClassifier, save_classifier
 from .distill import distilled
-from .metrics import decisions, f1_scores, label_report
 from .train_config import TrainConfig, resolve
 from .train_data import LabelledTexts, load_training_data
 from .vocab import slice_embeddings_module, trim_vocabulary
@@ -137,7 +136,7 @@ def _dev_eval(probs: np.ndarray, dev: LabelledTexts) -> tuple[float, np.ndarray,
     """(macro-F1 at dev-tuned thresholds, thresholds, mean BCE)."""
     y = dev.y.astype(bool)
     th = tune_thresholds(y, probs)
-    f1 = float(f1_scores(y, decisions(probs, th)).mean())
+    f1 = compute_metrics(y, decisions(probs, th), n_boot=1).macro_f1  # the point figure; no interval to steer by
     p = np.clip(probs, 1e-7, 1 - 1e-7)
     bce = float(-(dev.y * np.log(p) + (1 - dev.y) * np.log(1 - p)).mean())
     return f1, th, bce
@@ -256,7 +255,9 @@ def train(cfg: TrainConfig, progress: bool = True) -> TrainReport:
     dev_probs = predict_cached(model, dev_cache, dev_owners, len(data.dev), k, cfg.optim.eval_batch_size, device)
     f1, th, _ = _dev_eval(dev_probs, data.dev)
     thresholds = {label: round(float(t), 6) for label, t in zip(LABELS, th)}
-    dev_report = label_report(data.dev.y.astype(bool), decisions(dev_probs, th), LABELS)
+    dev_metrics = compute_metrics(data.dev.y.astype(bool), decisions(dev_probs, th), n_boot=1)
+    dev_report = {m.label: {"precision": m.precision, "recall": m.recall, "f1": m.f1, "support": m.support}
+                  for m in dev_metrics.per_label}
     seconds = time.perf_counter() - started
     model.cpu()
     save_classifier(model, out_dir, {
