@@ -1,6 +1,6 @@
 """Text that is not a collection message, through the default backend (shipped model + rules), and the open-world
-split files' invariants. The figures over all held-out rows are the export gate's (model/package.py); these tests
-keep the behaviour a new user sees first."""
+split files' invariants and that they are rebuilt byte for byte. The figures over all held-out rows are the export
+gate's (training/package.py); these tests keep the behaviour a new user sees first."""
 from __future__ import annotations
 
 import json
@@ -10,8 +10,12 @@ from collections import defaultdict
 import pytest
 
 from yuefu_nlp import Analyzer
-from yuefu_nlp.corpus.openworld import BUNDLE_SOURCES, HELD_OUT_SOURCES, OPENWORLD_DIR, load_openworld_split, row_group
+from yuefu_nlp.corpus.openworld import (
+    BUNDLE_SOURCES, HELD_OUT_SOURCES, OPENWORLD_DIR, load_openworld_split, row_group, sample_bundle,
+)
+from yuefu_nlp.corpus.openworld_splits import HELD_OUT_TEST, SIZES, build_splits, update_review, write_splits
 from yuefu_nlp.corpus.schema import load_rows
+from yuefu_nlp.corpus.splits import SPLITS
 
 WRITTEN = OPENWORLD_DIR / "written"
 
@@ -121,3 +125,15 @@ def test_written_sets_meet_their_sizes():
 ])
 def test_hard_in_domain_cases(fused, text, labels):
     assert set(fused.analyze(text).labels) == labels
+
+
+def test_openworld_splits_rebuild_byte_identical(tmp_path):
+    """The committed split files are what the library builds from the committed written rows and review decisions
+    (no screening needed: every sampled line is in the review file)."""
+    manifest = json.loads((OPENWORLD_DIR / "splits" / "manifest.json").read_text(encoding="utf-8"))
+    bundle = sample_bundle(SIZES, HELD_OUT_TEST, seed=manifest["seed"])
+    review = update_review(bundle, screen_model=None)
+    assert not review.pending
+    write_splits(build_splits(bundle, review, manifest["seed"]), tmp_path)
+    for name in [f"{s}.jsonl" for s in SPLITS] + ["manifest.json"]:
+        assert (tmp_path / name).read_bytes() == (OPENWORLD_DIR / "splits" / name).read_bytes(), name
