@@ -14,6 +14,7 @@ import pytest
 
 from yuefu_nlp.evaluation.baselines import TfidfConfig, TfidfLogReg, WordFilter, default_lexicon_dir
 from yuefu_nlp.evaluation.dataset import label_matrix, load_labelled, parse_labels, subset
+from yuefu_nlp.evaluation.model_bench import bench_texts
 from yuefu_nlp.evaluation.metrics import (
     calibration_bins, compute_metrics, expected_calibration_error, label_confusion, pr_curve, score_histogram,
     tune_thresholds,
@@ -317,3 +318,9 @@ def test_error_highlights_use_the_domain_label_colours():
 
     html = highlight_html("再不还钱打断你的腿", [{"label": "threat", "start": 4, "end": 9, "rule_id": "r"}], ["threat"])
     assert f'<mark style="background:{LABEL_COLOURS["threat"]}" title="threat">打断你的腿</mark>' in html
+
+
+def test_bench_texts_are_distinct_sms_length_messages():
+    texts = bench_texts(200)
+    assert len(texts) == 200 and len(set(texts)) == 200
+    assert all(55 <= len(t) <= 70 for t in texts)
