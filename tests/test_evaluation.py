@@ -12,14 +12,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from yuefu_nlp.evaluation.baselines import TfidfConfig, TfidfLogReg, WordFilter, default_lexicon_dir
+from yuefu_nlp.evaluation.baselines import FORMAT, TfidfConfig, TfidfLogReg, WordFilter, default_lexicon_dir
 from yuefu_nlp.evaluation.dataset import label_matrix, load_labelled, parse_labels, subset
 from yuefu_nlp.evaluation.model_bench import bench_texts
 from yuefu_nlp.evaluation.metrics import (
     calibration_bins, compute_metrics, expected_calibration_error, label_confusion, pr_curve, score_histogram,
     tune_thresholds,
 )
-from yuefu_nlp.errors import InputError
+from yuefu_nlp.errors import BaselineError, InputError, TemplateError
 from yuefu_nlp.domain import LABELS
 
 REPO = Path(__file__).resolve().parents[1]
@@ -324,3 +324,30 @@ def test_bench_texts_are_distinct_sms_length_messages():
     texts = bench_texts(200)
     assert len(texts) == 200 and len(set(texts)) == 200
     assert all(55 <= len(t) <= 70 for t in texts)
+
+
+def test_a_template_placeholder_without_a_value_says_what_to_do(tmp_path):
+    tmpl = tmp_path / "doc.tmpl"
+    tmpl.write_text("{{test_rows}} rows; {{no_such_figure}}\n", encoding="utf-8")
+    from yuefu_nlp.evaluation.evaluation_doc import render
+
+    with pytest.raises(TemplateError, match=r"no_such_figure.*give each one a value"):
+        render(REPO / "docs" / "evaluation" / "metrics.json", tmpl)
+
+
+def test_baseline_errors_say_what_to_do(tmp_path):
+    (tmp_path / "zh.txt").write_text("笨蛋\n", encoding="utf-8")
+    with pytest.raises(BaselineError, match="unknown label 'rude'; map the list to one of threat"):
+        WordFilter.load(tmp_path, sources=[("zh.txt", "rude")])
+    (tmp_path / "old").mkdir()
+    (tmp_path / "old" / "model.json").write_text(json.dumps({"format": "yuefu-tfidf-lr/0"}), encoding="utf-8")
+    with pytest.raises(BaselineError, match=f"not a {FORMAT} model.*fit the baseline again"):
+        TfidfLogReg.load(tmp_path / "old")
+
+
+def test_a_file_that_is_no_evaluation_report_says_which_to_give(tmp_path):
+    from yuefu_nlp.evaluation.report import load_report
+
+    (tmp_path / "other.json").write_text('{"format": "something-else/1"}', encoding="utf-8")
+    with pytest.raises(InputError, match="give the metrics.json that `yuefu evaluate` wrote"):
+        load_report(tmp_path / "other.json")

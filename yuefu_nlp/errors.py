@@ -42,3 +42,12 @@ class TeacherError(YuefuError, FileNotFoundError):
 
 class PackageError(YuefuError):
     """A model export failed an acceptance check; the shipped folder was left as it was."""
+
+
+class TemplateError(YuefuError):
+    """A document template has a `{{placeholder}}` that its renderer gives no value for."""
+
+
+class BaselineError(YuefuError, ValueError):
+    """A comparison baseline cannot be built or loaded: a word list mapped to an unknown label, or a stored model
+    of another format or label set."""

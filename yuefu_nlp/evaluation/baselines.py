@@ -28,6 +28,7 @@ import numpy as np
 
 from ..runtime.paths import REPO_ROOT
 from ..domain import LABELS
+from ..errors import BaselineError
 from .metrics import tune_thresholds
 
 __all__ = [
@@ -86,7 +87,7 @@ class WordFilter:
         terms: dict[str, set[str]] = {}
         for rel, label in sources:
             if label not in LABELS:
-                raise ValueError(f"{rel}: unknown label {label!r}")
+                raise BaselineError(f"{rel}: unknown label {label!r}; map the list to one of {', '.join(LABELS)}")
             path = root / rel
             if not path.exists():
                 raise FileNotFoundError(2, "lexicon list not found", str(path))
@@ -280,7 +281,8 @@ class TfidfLogReg:
         folder = Path(folder)
         meta = json.loads((folder / "model.json").read_text(encoding="utf-8"))
         if meta.get("format") != FORMAT or tuple(meta.get("labels", ())) != LABELS:
-            raise ValueError(f"{folder}: not a {FORMAT} model for labels {LABELS}")
+            raise BaselineError(f"{folder}: not a {FORMAT} model for labels {LABELS}; delete the folder and fit the "
+                                f"baseline again (`yuefu evaluate --train <train split>`)")
         with np.load(folder / "weights.npz", allow_pickle=False) as w:
             arrays = {k: w[k] for k in ("char_idf", "word_idf", "coef", "intercept")}
         cfg = dict(meta["config"])

@@ -9,6 +9,7 @@ import os
 import re
 from pathlib import Path
 
+from ..errors import TemplateError
 from ..runtime.paths import REPO_ROOT
 from . import summary
 from .report import load_report
@@ -43,7 +44,7 @@ def _synthetic(report: dict) -> str:
 
 
 def render(metrics_path: str | Path, template: str | Path = TEMPLATE) -> str:
-    """The full Markdown of docs/EVALUATION.md for one metrics JSON."""
+    """The full Markdown of docs/EVALUATION.md for one metrics JSON; TemplateError names a placeholder it cannot fill."""
     metrics_path = Path(metrics_path)
     report = load_report(metrics_path)
     outdir = _rel(metrics_path.parent)
@@ -103,5 +104,6 @@ def render(metrics_path: str | Path, template: str | Path = TEMPLATE) -> str:
     text = Path(template).read_text(encoding="utf-8")
     unknown = set(re.findall(r"\{\{(\w+)\}\}", text)) - set(values)
     if unknown:
-        raise KeyError(f"template placeholders without a value: {sorted(unknown)}")
+        raise TemplateError(f"{template}: placeholders without a value: {sorted(unknown)}; give each one a value in "
+                            f"evaluation_doc.render, or remove it from the template")
     return re.sub(r"\{\{(\w+)\}\}", lambda m: values[m.group(1)], text)

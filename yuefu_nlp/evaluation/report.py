@@ -17,6 +17,7 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 
+from ..errors import InputError
 from ..runtime.manifest import sha256_file
 from ..runtime.paths import REPO_ROOT
 from ..domain import LABELS
@@ -208,5 +209,5 @@ def load_report(path: str | Path) -> dict[str, Any]:
     """Read a metrics.json written by `write_evaluation` (or `yuefu evaluate`)."""
     report = json.loads(Path(path).read_text(encoding="utf-8"))
     if report.get("format") != REPORT_FORMAT:
-        raise ValueError(f"{path}: not a {REPORT_FORMAT} report")
+        raise InputError(f"{path}: not a {REPORT_FORMAT} report; give the metrics.json that `yuefu evaluate` wrote")
     return report
