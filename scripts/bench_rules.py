@@ -16,9 +16,9 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 
-from yuefu_nlp import Analyzer  # noqa: E402
-from yuefu_nlp.text.normalize import Normalizer  # noqa: E402
-from yuefu_nlp.text.segment import Segmenter  # noqa: E402
+from yuefu_nlp import Analyzer
+from yuefu_nlp.text.normalize import Normalizer
+from yuefu_nlp.text.segment import Segmenter
 
 
 def sms_texts(n: int) -> list[str]:

@@ -14,8 +14,8 @@ import sys
 import time
 from pathlib import Path
 
-from yuefu_nlp.errors import BaseModelCacheError  # noqa: E402
-from yuefu_nlp.training.cache import (  # noqa: E402
+from yuefu_nlp.errors import BaseModelCacheError
+from yuefu_nlp.training.cache import (
     MANIFEST,
     base_model_dir,
     build_base_model,

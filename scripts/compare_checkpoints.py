@@ -15,12 +15,12 @@ from pathlib import Path
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
-from tqdm.auto import tqdm  # noqa: E402
+from tqdm.auto import tqdm
 
-from yuefu_nlp.corpus.schema import load_rows  # noqa: E402
-from yuefu_nlp.runtime.paths import REPO_ROOT  # noqa: E402
-from yuefu_nlp.training.compare import compare_checkpoint, comparison_table  # noqa: E402
-from yuefu_nlp.training.train_data import read_cold  # noqa: E402
+from yuefu_nlp.corpus.schema import load_rows
+from yuefu_nlp.runtime.paths import REPO_ROOT
+from yuefu_nlp.training.compare import compare_checkpoint, comparison_table
+from yuefu_nlp.training.train_data import read_cold
 
 
 def main(argv: list[str] | None = None) -> int:

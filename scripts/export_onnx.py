@@ -15,9 +15,8 @@ from pathlib import Path
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
-from yuefu_nlp.errors import PackageError  # noqa: E402
-from yuefu_nlp.runtime.paths import default_model_dir  # noqa: E402
-from yuefu_nlp.training.package import package_checkpoint, package_summary  # noqa: E402
+from yuefu_nlp.runtime.paths import default_model_dir
+from yuefu_nlp.training.package import export
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -40,17 +39,9 @@ def main(argv: list[str] | None = None) -> int:
     args = p.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     logging.getLogger("yuefu_nlp").setLevel(logging.INFO)  # onnxruntime's quantizer logs every tensor at INFO
-    try:
-        metrics = package_checkpoint(args.checkpoint, args.out, fp32_out=args.keep_fp32,
-                                     evaluate=not args.no_eval, n_boot=args.n_boot,
-                                     min_agreement=args.min_agreement, smooth_alpha=args.smoothquant,
-                                     fp32_ffn_output_layers=args.fp32_ffn_layers,
-                                     gate=False if args.no_gate else None)
-    except PackageError as e:
-        print(f"export failed, {args.out} left unchanged: {e}", file=sys.stderr)
-        return 1
-    print(package_summary(metrics, args.out))
-    return 0
+    return export(args.checkpoint, args.out, fp32_out=args.keep_fp32, evaluate=not args.no_eval, n_boot=args.n_boot,
+                  min_agreement=args.min_agreement, smooth_alpha=args.smoothquant,
+                  fp32_ffn_output_layers=args.fp32_ffn_layers, gate=False if args.no_gate else None)
 
 
 if __name__ == "__main__":

@@ -10,7 +10,7 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 
-from yuefu_nlp.corpus.datasheet import render_datasheet  # noqa: E402
+from yuefu_nlp.corpus.datasheet import render_datasheet
 
 
 def main() -> int:

@@ -4,6 +4,7 @@ Every row is compliant; the gate of scripts/export_onnx.py requires that none of
 """
 import json
 from pathlib import Path
+
 groups = {
  "latin": "TD td Td T R r N n Y y ok OK Ok okk okay a A b B c x X test Test TEST hi Hi hello Hello yes Yes no No NO thx thanks sorry pls plz bye 88 zzz hhh hh lol LOL wtf? emm em en enn gg GG qq QQ vx VX wx dd DD ps PS ID id app APP wifi WiFi PDF pdf CEO ATM VIP KTV OTP BTW CN HK TV AI DIY".split(),
  "unsubscribe": ["回TD", "TD退订", "退订", "T退订", "回复R", "R拒收", "拒收", "退订TD", "TD。", "td谢谢", "N 不需要", "Y 确认", "1 确认", "2 取消", "0 退出"],

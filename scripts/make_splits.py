@@ -15,11 +15,18 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 
-from yuefu_nlp.corpus.schema import load_rows, write_rows  # noqa: E402
-from yuefu_nlp.runtime.manifest import sha256_file  # noqa: E402
-from yuefu_nlp.corpus.splits import (  # noqa: E402
-    NEAR_DUP_THRESHOLD, SHINGLE_SIZE, SPLITS, TARGET, check_no_leak, label_conflicts, label_summary, make_splits,
+from yuefu_nlp.corpus.schema import load_rows, write_rows
+from yuefu_nlp.corpus.splits import (
+    NEAR_DUP_THRESHOLD,
+    SHINGLE_SIZE,
+    SPLITS,
+    TARGET,
+    check_no_leak,
+    label_conflicts,
+    label_summary,
+    make_splits,
 )
+from yuefu_nlp.runtime.manifest import sha256_file
 
 
 def main(argv: list[str] | None = None) -> int:

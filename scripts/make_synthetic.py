@@ -12,9 +12,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 
-from yuefu_nlp.corpus.schema import load_rows, write_rows  # noqa: E402
-from yuefu_nlp.corpus.splits import label_summary  # noqa: E402
-from yuefu_nlp.corpus.synthetic import FAMILIES, generate  # noqa: E402
+from yuefu_nlp.corpus.schema import load_rows, write_rows
+from yuefu_nlp.corpus.splits import label_summary
+from yuefu_nlp.corpus.synthetic import FAMILIES, generate
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -16,11 +16,11 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 
-import numpy as np  # noqa: E402
+import numpy as np
 
-from yuefu_nlp.evaluation.dataset import label_matrix, load_labelled  # noqa: E402
-from yuefu_nlp.evaluation.openworld import facts, openworld_summary  # noqa: E402
-from yuefu_nlp.domain import LABELS  # noqa: E402
+from yuefu_nlp.domain import LABELS
+from yuefu_nlp.evaluation.dataset import label_matrix, load_labelled
+from yuefu_nlp.evaluation.openworld import facts, openworld_summary
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -14,8 +14,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 
-from yuefu_nlp.corpus.schema import load_rows  # noqa: E402
-from yuefu_nlp.corpus.shortcuts import render_audit, shortcut_audit  # noqa: E402
+from yuefu_nlp.corpus.schema import load_rows
+from yuefu_nlp.corpus.shortcuts import render_audit, shortcut_audit
 
 DEFAULT_TRAIN = [ROOT / "data" / "splits" / "train.jsonl", ROOT / "data" / "openworld" / "splits" / "train.jsonl"]
 

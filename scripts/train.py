@@ -17,12 +17,12 @@ from pathlib import Path
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
-import yaml  # noqa: E402
+import yaml
 
-from yuefu_nlp.errors import PackageError, TeacherError  # noqa: E402
-from yuefu_nlp.training.package import package_checkpoint, package_summary  # noqa: E402
-from yuefu_nlp.training.train import train  # noqa: E402
-from yuefu_nlp.training.train_config import load_config  # noqa: E402
+from yuefu_nlp.errors import TeacherError
+from yuefu_nlp.training.package import export
+from yuefu_nlp.training.train import train
+from yuefu_nlp.training.train_config import load_config
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -55,13 +55,8 @@ def main(argv: list[str] | None = None) -> int:
     for label, r in report.dev_report.items():
         print(f"  dev {label:18s} P {r['precision']:.3f} R {r['recall']:.3f} F1 {r['f1']:.3f} (n={r['support']})")
     if args.export is not None:
-        try:
-            metrics = package_checkpoint(report.out_dir, args.export)
-        except PackageError as e:
-            print(f"export failed, {args.export} left unchanged: {e}", file=sys.stderr)
-            return 1
-        print(package_summary(metrics, args.export))
-        return 0
+        return export(report.out_dir, args.export)
+    return 0
 
 
 if __name__ == "__main__":

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import ast
+import builtins
 import json
 import subprocess
 import sys
@@ -82,3 +83,30 @@ def test_corpus_validation_and_runtime_agree_on_what_is_not_a_collector(speaker)
     with pytest.raises(SchemaError, match="collector line"):
         row_from_dict(_transcript_row(speaker))
     assert Role.COLLECTOR not in {t.role for t in split_turns(_transcript_row(speaker)["text"])}
+
+
+# Builtin exceptions the library may raise on purpose: TypeError for a non-string text (the API's contract) and
+# these checks of a caller's programming mistakes. Everything else it raises on purpose is a YuefuError.
+PROGRAMMING_ERRORS = {
+    ("text/normalize.py", "ValueError"),  # Normalized.to_original: a range outside the normalized text
+    ("evaluation/metrics.py", "ValueError"),  # compute_metrics: label matrices of the wrong shape
+    ("training/smooth.py", "ValueError"),  # smoothing called without calibration data
+}
+BUILTIN = {n for n in dir(builtins) if isinstance(getattr(builtins, n), type) and issubclass(getattr(builtins, n), Exception)}
+
+
+def test_errors_raised_on_purpose_are_yuefu_errors():
+    from yuefu_nlp import errors
+
+    for name in dir(errors):
+        obj = getattr(errors, name)
+        if isinstance(obj, type) and issubclass(obj, Exception) and obj.__module__ == errors.__name__:
+            assert issubclass(obj, errors.YuefuError), name
+    found = set()
+    for path in PKG.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Raise) and isinstance(node.exc, ast.Call) and isinstance(node.exc.func, ast.Name):
+                name = node.exc.func.id
+                if name in BUILTIN and name != "TypeError":
+                    found.add((path.relative_to(PKG).as_posix(), name))
+    assert found <= PROGRAMMING_ERRORS, sorted(found - PROGRAMMING_ERRORS)

@@ -16,8 +16,8 @@ import pytest
 
 from yuefu_nlp.batch import OUTPUT_COLUMNS, score_csv
 from yuefu_nlp.cli import main
+from yuefu_nlp.domain import LABELS
 from yuefu_nlp.errors import InputError
-from yuefu_nlp.types import LABELS
 
 REPO = Path(__file__).resolve().parents[1]
 SAMPLE = REPO / "data" / "samples" / "messages.csv"

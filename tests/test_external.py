@@ -8,6 +8,7 @@ import pytest
 
 from yuefu_nlp.corpus import external as ext
 from yuefu_nlp.corpus.schema import row_from_dict
+from yuefu_nlp.errors import ConfigError
 
 ROOT = Path(__file__).resolve().parents[1]
 MINE = ("cold", "swsr", "collection_bot_yilongdai_rasa", "lexicons")
@@ -68,7 +69,7 @@ def test_lexicons_counts_and_content():
     union = set(ext.generic_filter_terms())
     assert {"傻逼", "操你妈", "王八蛋"} <= union
     assert "老赖" not in union  # the collection slur a generic filter misses; the baseline should show it
-    with pytest.raises(KeyError):
+    with pytest.raises(ConfigError, match="unknown lexicon"):
         ext.load_lexicon("nope")
 
 

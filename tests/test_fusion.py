@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import pytest
 
+from yuefu_nlp.domain import LABELS
 from yuefu_nlp.pipeline.fusion import FLAG_AT, FusionPolicy, fuse_scores, rescale, risk_level
-from yuefu_nlp.types import LABELS
 
 POLICY = FusionPolicy(thresholds={label: 0.4 for label in LABELS})
 ZERO = {label: 0.0 for label in LABELS}

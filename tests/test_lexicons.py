@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import pytest
 
+from yuefu_nlp.domain import LABELS
 from yuefu_nlp.rules import load_lexicons
-from yuefu_nlp.types import LABELS
 
 LEXICONS = load_lexicons()
 RULES = [r for lex in LEXICONS for r in lex.rules]

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any, Iterable, Iterator, Sequence
 
 from .domain import BACKENDS, Backend
+from .errors import ConfigError
 from .pipeline.fusion import FusionPolicy
 from .pipeline.message import Message
 from .pipeline.stages import BACKEND_STAGES, Fuse, MatchRules, Normalize, ScoreModel, SplitTurns, Stage
@@ -41,7 +42,7 @@ class Analyzer:
     ) -> None:
         self.backend = _backend(backend)
         if self.backend is not Backend.RULES and scorer is None:
-            raise ValueError(f"backend {str(self.backend)!r} needs a model scorer")
+            raise ConfigError(f"backend {str(self.backend)!r} needs a model scorer")
         self.normalizer = normalizer
         self.segmenter = segmenter
         self.matcher = matcher
@@ -103,7 +104,7 @@ class Analyzer:
         stays flat however long the stream is.
         """
         if batch_size < 1:
-            raise ValueError("batch_size must be >= 1")
+            raise ConfigError("batch_size must be >= 1")
         it = iter(texts)
         while True:
             chunk = list(islice(it, batch_size))
@@ -127,7 +128,7 @@ class Analyzer:
             messages.append(Message(t))
         names = [s.name for s in self.stages]
         if until is not None and until not in names:
-            raise ValueError(f"until must be one of {', '.join(names)} (the {self.backend} backend's stages), not {until!r}")
+            raise ConfigError(f"until must be one of {', '.join(names)} (the {self.backend} backend's stages), not {until!r}")
         for stage in self.stages:
             messages = stage(messages)
             if stage.name == until:
@@ -147,7 +148,7 @@ def _backend(name: Backend | str) -> Backend:
     try:
         return Backend(name)
     except ValueError:
-        raise ValueError(f"backend must be one of {', '.join(BACKENDS)}, not {name!r}") from None
+        raise ConfigError(f"backend must be one of {', '.join(BACKENDS)}, not {name!r}") from None
 
 
 def _model_policy(scorer: Scorer | None) -> FusionPolicy:

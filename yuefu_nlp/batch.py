@@ -22,7 +22,7 @@ from tqdm import tqdm
 
 from .analyzer import Analyzer
 from .domain import DEFAULT_MAX_CHARS, LABELS, RISK_LEVELS
-from .errors import InputError
+from .errors import ConfigError, InputError
 from .types import Result
 
 __all__ = ["OUTPUT_COLUMNS", "ScoreSummary", "score_csv", "detect_encoding", "result_columns"]
@@ -234,7 +234,7 @@ def score_csv(
 ) -> ScoreSummary:
     """Score every row of a CSV (`-` = stdin) into `out_path` (`-` = stdout) and return a summary."""
     if fmt not in ("csv", "jsonl"):
-        raise ValueError("fmt must be 'csv' or 'jsonl'")
+        raise ConfigError("fmt must be 'csv' or 'jsonl'")
     started = time.perf_counter()
     summary = ScoreSummary()
     fin, encoding = _open_input(str(in_path))

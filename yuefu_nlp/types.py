@@ -10,7 +10,7 @@ from typing import Any
 
 from .domain import LABELS, Label, Risk
 
-__all__ = ["Span", "Citation", "Evidence", "Finding", "Result", "LABELS"]
+__all__ = ["Span", "Citation", "Evidence", "Finding", "Result"]
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,7 @@ import yaml
 
 from yuefu_nlp.corpus.schema import CorpusRow
 from yuefu_nlp.domain import LABELS
+from yuefu_nlp.errors import ConfigError
 
 if TYPE_CHECKING:  # datasets is a training-time dependency; importing this module must not need it
     from datasets import DatasetDict
@@ -129,7 +130,7 @@ LEXICON_COUNTS = {"ldnoobw_zh": 318, "ldnoobw_v2_zh": 1_811, "sexhatelex": 3_016
 def load_lexicon(name: str, root: Optional[Path | str] = None) -> tuple[str, ...]:
     """Terms of one list, in file order, stripped, blanks and repeats removed."""
     if name not in LEXICONS:
-        raise KeyError(f"unknown lexicon {name!r}; known: {', '.join(LEXICONS)}")
+        raise ConfigError(f"unknown lexicon {name!r}; known: {', '.join(LEXICONS)}")
     path = _root(root) / LEXICONS[name].path
     opener = gzip.open if path.suffix == ".gz" else open
     with opener(path, "rt", encoding="utf-8") as fh:

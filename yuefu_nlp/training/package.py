@@ -8,36 +8,46 @@ from __future__ import annotations
 import copy
 import json
 import logging
-import random
 import os
+import random
 import shutil
+import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
 from ..corpus.schema import load_rows
 from ..errors import PackageError
+from ..evaluation.dataset import label_matrix
+from ..evaluation.metrics import compute_metrics
+from ..evaluation.openworld import GATE, facts, gate_failures, openworld_summary
+from ..evaluation.systems import analyzer_labels, evaluate_systems, insult_summary, model_probs
+from ..pipeline.fusion import FLAG_AT, FusionPolicy
+from ..pipeline.stages import model_text
+from ..runtime.encoding import TextEncoder
+from ..runtime.manifest import write_manifest
 from ..text.normalize import Normalizer
 from .card import render_model_card
 from .classifier import load_classifier
-from ..runtime.encoding import TextEncoder
-from ..evaluation.openworld import GATE, facts, gate_failures, openworld_summary
-from ..pipeline.fusion import FLAG_AT, FusionPolicy
-from ..evaluation.dataset import label_matrix
-from ..evaluation.metrics import compute_metrics
-from ..evaluation.systems import analyzer_labels, evaluate_systems, insult_summary, model_probs
-from .export import FP32_FFN_OUTPUT_LAYERS, FP32_TOLERANCE, MIN_INT8_AGREEMENT, OPSET, export_onnx
-from .export import label_agreement, quantize_int8
-from .export import torch_onnx_max_diff, write_model_files
-from ..pipeline.stages import model_text
-from ..runtime.manifest import write_manifest
+from .export import (
+    FP32_FFN_OUTPUT_LAYERS,
+    FP32_TOLERANCE,
+    MIN_INT8_AGREEMENT,
+    OPSET,
+    export_onnx,
+    label_agreement,
+    quantize_int8,
+    torch_onnx_max_diff,
+    write_model_files,
+)
 from .smooth import smooth_ffn_outputs
 from .train_config import DataConfig, resolve
 from .train_data import read_cold, read_swsr_split
 
-__all__ = ["package_checkpoint", "package_summary", "choose_fusion_policy", "MAX_FOLDER_BYTES"]
+__all__ = ["export", "package_checkpoint", "package_summary", "choose_fusion_policy", "MAX_FOLDER_BYTES"]
 
 log = logging.getLogger(__name__)
 MAX_FOLDER_BYTES = 40_000_000  # "at most 40 MB", read strictly (decimal)
@@ -281,6 +291,18 @@ def package_checkpoint(
         shutil.rmtree(work, ignore_errors=True)
         if staging.exists():
             shutil.rmtree(staging, ignore_errors=True)
+
+
+def export(ckpt_dir: str | Path, out_dir: str | Path, **options: Any) -> int:
+    """`package_checkpoint` for a command line (scripts/export_onnx.py, scripts/train.py --export): prints the summary,
+    or why the export was refused; returns the exit status (0 shipped, 1 refused)."""
+    try:
+        metrics = package_checkpoint(ckpt_dir, out_dir, **options)
+    except PackageError as e:
+        print(f"export failed, {out_dir} left unchanged: {e}", file=sys.stderr)
+        return 1
+    print(package_summary(metrics, out_dir))
+    return 0
 
 
 def package_summary(metrics: dict, out_dir: str | Path) -> str:

@@ -21,6 +21,7 @@ import torch
 from tqdm.auto import tqdm
 
 from ..domain import LABELS
+from ..errors import InputError
 from ..evaluation.metrics import compute_metrics, decisions, tune_thresholds
 from ..runtime.encoding import TextEncoder, length_sorted_batches
 from .cache import ensure_base_model
@@ -167,7 +168,7 @@ def train(cfg: TrainConfig, progress: bool = True) -> TrainReport:
 
     data = load_training_data(cfg.data, cfg.seed)
     if not len(data.train) or not len(data.dev):
-        raise ValueError(f"need train and dev rows, got {len(data.train)} and {len(data.dev)}")
+        raise InputError(f"need train and dev rows, got {len(data.train)} and {len(data.dev)}")
     if cfg.distill.teacher:
         t_teacher = time.perf_counter()
         train_rows = distilled(data.train, resolve(cfg.distill.teacher), cfg.distill.weight, cfg.optim.eval_batch_size, device)

@@ -12,6 +12,7 @@ from typing import Any
 
 import yaml
 
+from ..errors import ConfigError
 from ..runtime.paths import REPO_ROOT
 
 __all__ = ["DataConfig", "DistillConfig", "ExportConfig", "ModelConfig", "OptimConfig", "TrainConfig", "load_config", "resolve"]
@@ -112,11 +113,11 @@ class TrainConfig:
 
 def _build(cls: type, raw: dict[str, Any], where: str) -> Any:
     if not isinstance(raw, dict):
-        raise ValueError(f"{where}: expected a mapping, got {type(raw).__name__}")
+        raise ConfigError(f"{where}: expected a mapping, got {type(raw).__name__}")
     fields = {f.name: f for f in dataclasses.fields(cls)}
     unknown = sorted(set(raw) - set(fields))
     if unknown:
-        raise ValueError(f"{where}: unknown key(s) {unknown}; allowed: {sorted(fields)}")
+        raise ConfigError(f"{where}: unknown key(s) {unknown}; allowed: {sorted(fields)}")
     kwargs: dict[str, Any] = {}
     for name, value in raw.items():
         sub = {"data": DataConfig, "model": ModelConfig, "optim": OptimConfig, "export": ExportConfig,

@@ -19,9 +19,10 @@ import numpy as np
 from ..corpus.external import load_cold
 from ..corpus.openworld import is_bundle_row, is_openworld_row, row_group
 from ..corpus.schema import load_rows
-from ..text.normalize import Normalizer
 from ..domain import LABELS
+from ..errors import MissingFileError
 from ..pipeline.stages import model_text
+from ..text.normalize import Normalizer
 from .train_config import DataConfig, resolve
 
 __all__ = ["LabelledTexts", "TrainingData", "load_training_data", "read_cold", "read_swsr_split"]
@@ -143,7 +144,8 @@ def load_training_data(cfg: DataConfig, seed: int, normalizer: Normalizer | None
     synth_paths = [resolve(p) for p in cfg.synthetic]
     missing = [p for p in synth_paths if not p.is_file()]
     if missing and cfg.synthetic_required:
-        raise FileNotFoundError(f"synthetic data missing: {[str(p) for p in missing]}")
+        raise MissingFileError(f"synthetic data missing: {[str(p) for p in missing]}; run scripts/make_synthetic.py "
+                               f"or set data.synthetic_required: false")
     for p in missing:
         log.warning("synthetic file %s does not exist; training without it", p)
         summary["missing"].append(str(p))

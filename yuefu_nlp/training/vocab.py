@@ -23,6 +23,8 @@ from typing import TYPE_CHECKING, Iterable, Sequence
 
 import numpy as np
 
+from ..errors import ConversionError
+
 if TYPE_CHECKING:
     from transformers import PreTrainedModel
 
@@ -115,7 +117,7 @@ def trim_vocabulary(
     spec = json.loads(src.read_text(encoding="utf-8"))
     model = spec["model"]
     if model.get("type") != "Unigram":
-        raise ValueError(f"only Unigram tokenizers are supported, got {model.get('type')}")
+        raise ConversionError(f"only Unigram tokenizers are supported, got {model.get('type')}")
     vocab = model["vocab"]
     n = len(vocab)
 
