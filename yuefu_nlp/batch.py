@@ -5,7 +5,6 @@ unusable (no text column, a clash with an output column name) stop the run, and 
 """
 from __future__ import annotations
 
-import codecs
 import csv
 import io
 import json
@@ -23,9 +22,10 @@ from tqdm import tqdm
 from .analyzer import Analyzer
 from .domain import DEFAULT_MAX_CHARS, LABELS, RISK_LEVELS
 from .errors import ConfigError, InputError
+from .text.decode import detect_encoding
 from .types import Result
 
-__all__ = ["OUTPUT_COLUMNS", "ScoreSummary", "score_csv", "detect_encoding", "result_columns"]
+__all__ = ["OUTPUT_COLUMNS", "ScoreSummary", "score_csv", "result_columns"]
 
 OUTPUT_COLUMNS: tuple[str, ...] = (
     ("flagged", "labels", "risk") + LABELS + tuple(f"{label}_score" for label in LABELS) + ("evidence", "error")
@@ -75,22 +75,6 @@ class _Row:
 
     fields: list[str]
     error: str
-
-
-def detect_encoding(head: bytes) -> str:
-    """UTF-8 with BOM, UTF-8, or GB18030 (a superset of GBK/GB2312 that Chinese Excel exports use)."""
-    if head.startswith(codecs.BOM_UTF8):
-        return "utf-8-sig"
-    try:
-        codecs.getincrementaldecoder("utf-8")().decode(head, final=False)
-        return "utf-8"
-    except UnicodeDecodeError:
-        pass
-    try:
-        codecs.getincrementaldecoder("gb18030")().decode(head, final=False)
-        return "gb18030"
-    except UnicodeDecodeError:
-        return "utf-8"  # undecodable bytes are kept (surrogateescape) and the affected rows get an error
 
 
 def result_columns(result: Result) -> dict[str, Any]:

@@ -5,11 +5,11 @@ import argparse
 import json
 import os
 import sys
-from pathlib import Path
 from typing import Sequence
 
 from .domain import BACKENDS, DEFAULT_MAX_CHARS, LABEL_ANSI, LABEL_ZH, MODEL_RULE_ID, Backend
 from .errors import YuefuError
+from .text.decode import read_text
 from .types import Result
 
 __all__ = ["main"]
@@ -84,12 +84,10 @@ def format_report(result: Result, color: bool = False) -> str:
 
 
 def _cmd_check(args: argparse.Namespace) -> int:
-    if args.file:
-        text = Path(args.file).read_text(encoding="utf-8")
-    elif args.text is not None:
+    if args.text is not None and not args.file:
         text = args.text
-    else:
-        text = sys.stdin.read()
+    else:  # a file, or stdin: the same encodings `yuefu score` reads (UTF-8, UTF-8 with BOM, GB18030)
+        text, _ = read_text(args.file or "-")
     backend = args.backend or _default_backend()
     result = _load(backend, args.model_dir).analyze(text)
     if args.json:

@@ -13,7 +13,8 @@ from ..domain import COLLECTOR_PREFIXES, CUSTOMER_PREFIXES, Role
 __all__ = ["Turn", "split_turns", "line_speakers", "speaker_role", "PREFIX_RE"]
 
 PREFIX_RE = re.compile(
-    r"^[ \t\u3000]*(?:\[?[0-9:：.\- ]{0,12}\]?[ \t]*)?"  # optional timestamp such as [00:01:23]
+    r"^[ \t\u3000\ufeff\u200b-\u200f\u2060]*"  # blanks, and a BOM or zero-width mark an export left before the prefix
+    r"(?:\[?[0-9:：.\- ]{0,12}\]?[ \t]*)?"  # optional timestamp such as [00:01:23]
     r"(?P<speaker>" + "|".join(re.escape(p) for p in sorted(COLLECTOR_PREFIXES + CUSTOMER_PREFIXES, key=len, reverse=True))
     + r")[A-Za-z0-9]{0,3}[ \t]*[:：][ \t\u3000]*",
     re.IGNORECASE,
