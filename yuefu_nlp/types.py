@@ -27,17 +27,25 @@ class Span:
 
 @dataclass(frozen=True)
 class Citation:
-    """A legal source a finding breaks. `article` is empty when the source has no article numbers in our texts."""
+    """A legal source a finding breaks, given so that a lawyer can check it: the law, the article and the date of the
+    text cited (`version`). `quote` is a verbatim excerpt of the article in `source`, the statute text shipped in data/
+    (tests/test_citations.py finds it there). A document we hold no text of is cited by name only: no article, quote or
+    source."""
 
     law: str
     article: str = ""
+    version: str = ""
     summary: str = ""
+    quote: str = ""
+    source: str = ""
 
     def __str__(self) -> str:
-        return f"《{self.law}》{self.article}" if self.article else f"《{self.law}》"
+        """`《中华人民共和国刑法》第二百九十三条之一（2023-12-29）`: the form every report shows."""
+        return f"《{self.law}》{self.article}" + (f"（{self.version}）" if self.version else "")
 
     def to_dict(self) -> dict[str, Any]:
-        return {"law": self.law, "article": self.article, "summary": self.summary}
+        return {"law": self.law, "article": self.article, "version": self.version, "summary": self.summary,
+                "quote": self.quote, "source": self.source}
 
 
 @dataclass(frozen=True)

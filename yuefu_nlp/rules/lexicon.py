@@ -2,7 +2,8 @@
 
 A rule that cannot be trusted is worse than no rule, so every file is checked against its declaration in schema.py and
 a broken one raises LexiconError naming the file, the rule id and the field. Only the checks that span more than one
-field or file live here: the id starts with the file's label, citation keys exist, ids are unique.
+field or file live here: the id starts with the file's label, citation keys exist, ids are unique, a cited article
+comes with its quote and source.
 """
 from __future__ import annotations
 
@@ -60,12 +61,23 @@ def _read_yaml(path: Path) -> Any:
         raise LexiconError(str(path), "-", "-", f"not valid YAML: {exc}") from exc
 
 
+def _citation(raw: Any, where: Where) -> Citation:
+    """An article is cited only with the verbatim text it is checked against; a document cited by name has neither."""
+    f = CITATION.parse(raw, where)
+    for name in ("quote", "source"):
+        if f["article"] and not f[name]:
+            where.at(name).fail("required with `article`: the statute text must be checkable")
+        if f[name] and not f["article"]:
+            where.at(name).fail("only with `article`: a document cited by name only has no quote or source")
+    return Citation(**f)
+
+
 def load_citations(path: Path | None = None) -> dict[str, Citation]:
     path = path or RESOURCES_DIR / "citations.yaml"
     data = _read_yaml(path)
     if not isinstance(data, dict):
-        raise LexiconError(str(path), "-", "-", "expected a mapping of citation keys to {law, article, summary}")
-    return {str(key): Citation(**CITATION.parse(item, Where(str(path), str(key)))) for key, item in data.items()}
+        raise LexiconError(str(path), "-", "-", "expected a mapping of citation keys to {law, article, version, ...}")
+    return {str(key): _citation(item, Where(str(path), str(key))) for key, item in data.items()}
 
 
 def load_negation(path: Path | None = None) -> NegationCues:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import difflib
 import re
 from dataclasses import dataclass
+from datetime import date
 from typing import Any, Callable, NoReturn, Sequence
 
 from ..domain import LABELS, Label
@@ -182,6 +183,11 @@ QUOTE_PAIRS = Kind("a non-empty mapping of opening to closing quotation mark", _
 RULE_ID = _expect("`<label>.<family>.<NNN>`, e.g. `threat.home_visit.003`",
                   lambda v: isinstance(v, str) and re.fullmatch(r"[a-z][a-z0-9_]*\.[a-z0-9_]+\.\d{3}", v) is not None)
 LABEL = choice(LABELS, Label)
+# YAML reads an unquoted 2023-12-29 as a date (kept as its ISO string); a year alone must be quoted, else it is a number.
+VERSION = _expect(
+    "a date `YYYY-MM-DD`, or a quoted year `'YYYY'` for a document known only by its year",
+    lambda v: isinstance(v, date) or isinstance(v, str) and re.fullmatch(r"\d{4}(-\d{2}-\d{2})?", v) is not None,
+    lambda v: v.isoformat() if isinstance(v, date) else v)
 RULE_LIST = _expect("a non-empty list of rules (rule fields below)", lambda v: isinstance(v, list) and bool(v))
 
 
@@ -221,9 +227,16 @@ LEXICON_FILE = Schema("lexicon file", (
 ))
 
 CITATION = Schema("citation", (
-    FieldSpec("law", TEXT, "the statute or document, by its full name", required=True),
-    FieldSpec("article", STRING, "only where the shipped statute text has it; never invent one", default=""),
+    FieldSpec("law", TEXT, "the statute or document, by its full name (a statute: the title line of its `source`)",
+              required=True),
+    FieldSpec("article", STRING, "only where the shipped statute text has it; never invent one; empty: cited by name "
+              "only", default=""),
+    FieldSpec("version", VERSION, "the date of the text cited, as its header states it: its adoption or the last "
+              "amendment it includes", required=True),
     FieldSpec("summary", STRING, "what the cited article forbids, one line", default=""),
+    FieldSpec("quote", STRING, "with `article`: a verbatim excerpt of that article, long enough to be specific",
+              default=""),
+    FieldSpec("source", STRING, "with `article`: the file under data/ holding the statute text quoted", default=""),
 ))
 
 NEGATION_FILE = Schema("negation file", (
