@@ -53,3 +53,46 @@ def test_check_reads_gb18030_from_stdin():
     out = subprocess.run([sys.executable, "-m", "yuefu_nlp.cli", "check", "--backend", "rules", "--json"],
                          input="坐席：你个老赖".encode("gb18030"), capture_output=True, timeout=120, check=True)
     assert json.loads(out.stdout)["labels"] == ["insult"]
+
+
+OBFUSCATED_INSULT_CALL = (  # data/gold gc-0063: the insult is obfuscated (废无, 垃鸡), so no rule fires and the model decides
+    "坐席：喂你是孟凡东吧，你在分期乐的钱还不还了，都逾期五十多天了\n用户：还，这不是在凑吗\n"
+    "坐席：凑凑凑，你一个大老爷们五千块都凑不出来，你活的跟个废无一样，真是个垃鸡\n用户：你怎么说话呢"
+)
+
+
+def test_findings_in_a_transcript_name_their_turn_and_an_sms_names_none(fused):
+    call = "催收员：您好，这里是平台贷后部\n客户：你个骗子\n催收员：你这个老赖，明天我们就去你单位"
+    res = fused.analyze(call)
+    assert {f.label for f in res.findings} == {"insult", "threat"}
+    for f in res.findings:
+        assert (f.turn.index, f.turn.speaker, f.turn.role) == (2, "催收员", Role.COLLECTOR)
+        assert f.to_dict()["turn"] == 2 and f.to_dict()["role"] == "collector"
+    sms = fused.analyze("你这个老赖，明天我们就去你单位")
+    assert sms.findings and all(f.turn is None and "turn" not in f.to_dict() for f in sms.findings)
+
+
+IMPERSONATION_CALL = (  # data/openworld test: the false legal claim is in the greeting, the threat at the end
+    "坐席：你好，这边是检察院的，核实一下你的情况。\n客户：检察院？我没犯法。\n"
+    "坐席：你在网上借的钱一直不还，已经有人举报了，我们这边先给你打个电话，自己看着办。"
+)
+
+
+def test_a_model_only_claim_in_the_first_turn_is_not_moved_to_a_later_one(fused):
+    res = Analyzer.load("model").analyze(IMPERSONATION_CALL)
+    (claim,) = [f for f in res.findings if f.label == "false_legal_claim"]
+    assert claim.turn.index == 0 and "检察院" in claim.span.text
+
+
+def test_a_model_only_finding_points_at_the_turn_that_produces_it(fused):
+    res = fused.analyze(OBFUSCATED_INSULT_CALL)
+    (insult,) = [f for f in res.findings if f.label == "insult"]
+    assert insult.rule_id == "model"  # no rule backs it: the model located it
+    assert insult.turn.index == 2 and "垃鸡" in insult.span.text  # not the greeting in turn 0
+    assert OBFUSCATED_INSULT_CALL[insult.span.start:insult.span.end] == insult.span.text
+    assert "whose removal lowers the model's score for this label the most" in insult.evidence[0].description
+    (m,) = fused.run([OBFUSCATED_INSULT_CALL], until="model")
+    without = [p["insult"] for p in m.occluded_probs]  # the call with turn 0, then turn 2, left out
+    assert len(without) == len(m.judged) == 2 and without[1] < without[0] < m.probs["insult"] + 1e-6
+    # the message's own scores do not depend on the per-turn step: scoring the call alone gives the same labels
+    assert res.labels == fused.fuse([m])[0].labels

@@ -75,7 +75,8 @@ def format_report(result: Result, color: bool = False) -> str:
         lines.append("")
         lines.append("findings:")
     for i, f in enumerate(result.findings, 1):
-        lines.append(f"{i}. [{f.label}] chars {f.span.start}-{f.span.end} 「{f.span.text}」 score {f.score:.2f}")
+        where = f" turn {f.turn.index} ({f.turn.speaker}, {f.turn.role})" if f.turn else ""
+        lines.append(f"{i}. [{f.label}]{where} chars {f.span.start}-{f.span.end} 「{f.span.text}」 score {f.score:.2f}")
         for ev in f.evidence:
             lines.append(f"   rule {ev.rule_id}: {ev.description}")
             for c in ev.citations:

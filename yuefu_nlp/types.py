@@ -8,9 +8,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from .domain import LABELS, Label, Risk
+from .domain import LABELS, Label, Risk, Role
 
-__all__ = ["Span", "Citation", "Evidence", "Finding", "Result"]
+__all__ = ["Span", "Citation", "Evidence", "Finding", "Result", "TurnRef"]
 
 
 @dataclass(frozen=True)
@@ -67,13 +67,27 @@ class Evidence:
 
 
 @dataclass(frozen=True)
+class TurnRef:
+    """Where in a call transcript a finding lies: the turn's index among the text's turns, its speaker and role."""
+
+    index: int
+    speaker: str
+    role: Role
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"turn": self.index, "speaker": self.speaker, "role": str(self.role)}
+
+
+@dataclass(frozen=True)
 class Finding:
-    """One labelled stretch of the original text and the evidence behind it."""
+    """One labelled stretch of the original text and the evidence behind it. In a call transcript it also says which
+    turn it lies in (`turn`); a single message (an SMS) has no turns to name."""
 
     label: Label
     span: Span
     score: float
     evidence: tuple[Evidence, ...]
+    turn: TurnRef | None = None
 
     @property
     def rule_id(self) -> str:
@@ -90,6 +104,7 @@ class Finding:
             "rule_id": ev.rule_id if ev else "",
             "score": round(self.score, 4),
             "citation": [str(c) for c in ev.citations] if ev else [],
+            **(self.turn.to_dict() if self.turn else {}),
         }
 
 

@@ -17,8 +17,8 @@ from ..rules import RuleMatcher
 from ..runtime.scorer import Scorer
 from ..text.normalize import Normalizer
 from ..text.segment import Segmenter
-from ..text.turns import split_turns
-from ..types import Citation, Evidence, Finding, Result, Span
+from ..text.turns import Turn, split_turns
+from ..types import Citation, Evidence, Finding, Result, Span, TurnRef
 from .fusion import FusionPolicy, cjk_count, fuse_scores, label_scores_from_rules, merge_findings, risk_level
 from .message import JudgedTurn, Message
 
@@ -88,13 +88,14 @@ class MatchRules:
     def findings(self, m: Message) -> tuple[Finding, ...]:
         hits: list[Finding] = []
         for judged in m.judged:
-            norm, offset = judged.norm, judged.turn.start
+            norm, offset, where = judged.norm, judged.turn.start, turn_ref(m, judged.turn)
             for hit in self.matcher.match(norm, lambda n=norm: self.segmenter.boundaries(n.text)):
                 s, e = norm.to_original(hit.start, hit.end)
                 start, end = offset + s, offset + e
                 rule = hit.rule
                 evidence = Evidence(rule.id, rule.description, rule.score, rule.citations)
-                hits.append(Finding(Label(rule.label), Span(start, end, m.text[start:end]), rule.score, (evidence,)))
+                span = Span(start, end, m.text[start:end])
+                hits.append(Finding(Label(rule.label), span, rule.score, (evidence,), where))
         return merge_findings(hits, m.text)
 
 
@@ -111,8 +112,21 @@ class ScoreModel:
         if todo:
             probs = self.scorer.predict_array([messages[i].model_input for i in todo])
             for i, row in zip(todo, probs):
-                out[i] = messages[i].but(probs=dict(zip(self.scorer.labels, map(float, row))))
+                out[i] = messages[i].but(probs=self._named(row))
+        # where in a transcript: the message again with each judged turn left out (occlusion), in a call of its own (the
+        # int8 model quantizes per batch, so the message scores above stay what they were without this step)
+        windows = [(i, text) for i in todo for text in occlusion_inputs(out[i])]
+        if windows:
+            occluded = self.scorer.predict_array([text for _, text in windows])
+            by_message: dict[int, list[Mapping[str, float]]] = {}
+            for (i, _), row in zip(windows, occluded):
+                by_message.setdefault(i, []).append(self._named(row))
+            for i, rows in by_message.items():
+                out[i] = out[i].but(occluded_probs=tuple(rows))
         return out
+
+    def _named(self, row: Sequence[float]) -> dict[str, float]:
+        return dict(zip(self.scorer.labels, map(float, row)))
 
 
 @dataclass(frozen=True)
@@ -142,10 +156,35 @@ class Fuse:
         return Result(text=m.text, labels=labels, scores=scores, risk=risk_level(scores), findings=tuple(kept))
 
     def _model_finding(self, m: Message, label: Label, score: float) -> Finding:
-        """A finding no rule backs spans the first judged turn (the whole message for an SMS)."""
-        start, end = (m.judged[0].turn.start, m.judged[0].turn.end) if m.judged else (0, len(m.text))
-        ev = Evidence(MODEL_RULE_ID, "model-only finding: no lexicon rule fired", score, self.model_citations.get(label, ()))
-        return Finding(label, Span(start, end, m.text[start:end]), score, (ev,))
+        """A finding no rule backs spans the whole message; in a transcript, the judged turn the model scores highest
+        for its label (each turn read with the one before it), and the evidence says so."""
+        how = "model-only finding: no lexicon rule fired"
+        if m.occluded_probs and m.probs is not None:
+            drop = [m.probs[label] - p[label] if j.norm.text.strip() else float("-inf")
+                    for j, p in zip(m.judged, m.occluded_probs)]
+            turn = m.judged[max(range(len(drop)), key=drop.__getitem__)].turn
+            how += "; located at the judged turn whose removal lowers the model's score for this label the most"
+        elif m.judged:
+            turn = next((j.turn for j in m.judged if j.norm.text.strip()), m.judged[0].turn)
+        else:
+            turn = None
+        start, end = (turn.start, turn.end) if turn else (0, len(m.text))
+        ev = Evidence(MODEL_RULE_ID, how, score, self.model_citations.get(label, ()))
+        return Finding(label, Span(start, end, m.text[start:end]), score, (ev,), turn_ref(m, turn) if turn else None)
+
+
+def turn_ref(m: Message, turn: Turn) -> TurnRef | None:
+    """The TurnRef of `turn` when `m` is a transcript (a single message names no turn)."""
+    return TurnRef(m.turns.index(turn), turn.speaker, turn.role) if m.is_transcript else None
+
+
+def occlusion_inputs(m: Message) -> list[str]:
+    """The model's input with each judged turn left out in turn, for a transcript with two or more readable judged
+    turns (otherwise there is nothing to choose between, and the list is empty)."""
+    texts = [j.norm.text.strip() for j in m.judged]
+    if not m.is_transcript or sum(1 for t in texts if t) < 2:
+        return []
+    return ["\n".join(t for j, t in enumerate(texts) if t and j != k) for k in range(len(texts))]
 
 
 def model_text(text: str, normalizer: Normalizer) -> str:
