@@ -3,6 +3,7 @@
 #   1. `yuefu evaluate` on the test split: rules, model and fused backends + both baselines -> docs/evaluation/
 #      (a backend that is not available yet, e.g. the model before it ships, is listed as unavailable, not fatal);
 #      its printed tables are kept verbatim in docs/evaluation/summary.txt
+#   1d. scripts/eval_transcripts.py on the held-out gold calls -> docs/evaluation/transcripts/
 #   2. the benchmark scripts' JSON (bench_rules; bench_model when that script exists) -> docs/evaluation/
 #   3. docs/EVALUATION.md rendered from docs/evaluation/metrics.json
 #   4. the notebooks executed in place, with outputs, on all rows
@@ -35,6 +36,12 @@ mkdir -p "$OUT/openworld"
 rm -f "$OUT"/openworld/*.png
 "$PY" -m yuefu_nlp.cli evaluate data/openworld/splits/test.jsonl --backend all --baselines \
   --train data/splits/train.jsonl --dev data/splits/dev.jsonl "${SUBSET[@]}" -o "$OUT/openworld" | tee "$OUT/openworld/summary.txt"
+
+echo "== 1d/4 call transcripts: roles, false flags, localisation (data/gold/transcripts, held out)" >&2
+if [ -f data/gold/transcripts/transcripts.jsonl ]; then
+  mkdir -p "$OUT/transcripts"
+  "$PY" scripts/eval_transcripts.py --json "$OUT/transcripts/metrics.json" | tee "$OUT/transcripts/summary.txt"
+fi
 
 echo "== 2/4 benchmarks" >&2
 "$PY" scripts/bench_rules.py --n 5000 --json "$OUT/bench_rules.json"

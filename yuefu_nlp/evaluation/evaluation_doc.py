@@ -5,6 +5,7 @@ same table functions `yuefu evaluate` prints with (`summary`). scripts/make_eval
 """
 from __future__ import annotations
 
+import json
 import os
 import re
 from pathlib import Path
@@ -14,6 +15,7 @@ from ..runtime.paths import REPO_ROOT
 from . import summary
 from .report import load_report
 from .speed import bench_table, read_bench
+from .transcripts import transcript_table
 
 __all__ = ["TEMPLATE", "DOC", "render"]
 
@@ -82,6 +84,13 @@ def render(metrics_path: str | Path, template: str | Path = TEMPLATE) -> str:
                           f"{summary.openworld_table(before)}")
     else:
         openworld = "Not evaluated yet: run `bash scripts/make_evaluation.sh`."
+    tx_path = metrics_path.parent / "transcripts" / "metrics.json"
+    if tx_path.exists():
+        tx = json.loads(tx_path.read_text(encoding="utf-8"))
+        transcripts = (f"{tx['rows']} calls from `{tx['gold']}`, backend {tx['backend']}, written by "
+                       f"`{tx['command']}` to `{_rel(tx_path)}`.\n\n{transcript_table(tx)}")
+    else:
+        transcripts = "Not evaluated yet: run `python scripts/eval_transcripts.py`."
     hists = ", ".join(f"[{s['name']}](evaluation/score_hist_{s['name']}.png)" for s in report["systems"])
     values = {
         "metrics_path": _rel(metrics_path), "summary_path": f"{outdir}/summary.txt",
@@ -100,6 +109,7 @@ def render(metrics_path: str | Path, template: str | Path = TEMPLATE) -> str:
         "synthetic_share": _synthetic(report),
         "holdout": holdout,
         "openworld": openworld,
+        "transcripts": transcripts,
     }
     text = Path(template).read_text(encoding="utf-8")
     unknown = set(re.findall(r"\{\{(\w+)\}\}", text)) - set(values)
