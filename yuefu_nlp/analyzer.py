@@ -7,9 +7,9 @@ from __future__ import annotations
 
 from itertools import islice
 from pathlib import Path
-from typing import Any, Iterable, Iterator, Sequence
+from typing import Any, Iterable, Iterator, Mapping, Sequence
 
-from .domain import BACKENDS, Backend
+from .domain import BACKENDS, Backend, Role
 from .errors import ConfigError
 from .pipeline.fusion import FusionPolicy
 from .pipeline.message import Message
@@ -17,6 +17,7 @@ from .pipeline.stages import BACKEND_STAGES, Fuse, MatchRules, Normalize, ScoreM
 from .rules import RuleMatcher, load_lexicons, load_negation, load_reported_speech
 from .runtime.scorer import Scorer
 from .text.normalize import Normalizer
+from .text.roles import parse_roles
 from .text.segment import Segmenter
 from .types import Citation, Finding, Result
 
@@ -39,6 +40,7 @@ class Analyzer:
         backend: Backend | str = Backend.RULES,
         model_citations: dict[str, tuple[Citation, ...]] | None = None,
         policy: FusionPolicy | None = None,
+        roles: str | Mapping[str, str | Role] | None = None,
     ) -> None:
         self.backend = _backend(backend)
         if self.backend is not Backend.RULES and scorer is None:
@@ -48,12 +50,14 @@ class Analyzer:
         self.matcher = matcher
         self.scorer = scorer
         self.policy = policy or _model_policy(scorer)
+        self.roles = parse_roles(roles)  # the user's speaker labels and their roles, on top of the built-in prefixes
         # the citation a model-only finding carries: the strongest rule citation of the label's lexicon
         self._model_citations = model_citations or _label_citations(matcher)
         self._rules = MatchRules(matcher, segmenter)
         self._fuse = Fuse(self.policy, self._model_citations)
         available: dict[str, Stage] = {
-            "turns": SplitTurns(), "normalize": Normalize(normalizer), "rules": self._rules, "fuse": self._fuse,
+            "turns": SplitTurns(self.roles), "normalize": Normalize(normalizer), "rules": self._rules,
+            "fuse": self._fuse,
         }
         if scorer is not None:
             available["model"] = ScoreModel(scorer)
@@ -66,8 +70,12 @@ class Analyzer:
         *,
         model_dir: str | Path | None = None,
         lexicon_dir: str | Path | None = None,
+        roles: str | Mapping[str, str | Role] | None = None,
     ) -> "Analyzer":
-        """Load the shipped lexicons and, unless backend="rules", the shipped default model (or `model_dir`)."""
+        """Load the shipped lexicons and, unless backend="rules", the shipped default model (or `model_dir`).
+
+        `roles` names the speakers of call transcripts, on top of the built-in prefixes, e.g. `{"说话人1": "collector",
+        "说话人2": "customer"}` (or "说话人1=collector,说话人2=customer"): it overrides the guess text.roles makes."""
         backend = _backend(backend)
         lexicons = load_lexicons(Path(lexicon_dir) if lexicon_dir else None)
         matcher = RuleMatcher(lexicons, load_negation(), load_reported_speech())
@@ -76,12 +84,14 @@ class Analyzer:
             from .runtime.onnx_scorer import OnnxScorer  # onnxruntime + tokenizers only, never torch
 
             scorer = OnnxScorer.load(model_dir)
-        return cls(normalizer=Normalizer(), segmenter=Segmenter(), matcher=matcher, scorer=scorer, backend=backend)
+        return cls(normalizer=Normalizer(), segmenter=Segmenter(), matcher=matcher, scorer=scorer, backend=backend,
+                   roles=roles)
 
     def with_policy(self, policy: FusionPolicy) -> "Analyzer":
         """The same analyzer deciding with another fusion policy (for tuning the policy on dev)."""
         return Analyzer(normalizer=self.normalizer, segmenter=self.segmenter, matcher=self.matcher, scorer=self.scorer,
-                        backend=self.backend, model_citations=self._model_citations, policy=policy)
+                        backend=self.backend, model_citations=self._model_citations, policy=policy,
+                        roles=self.roles)
 
     # -- single text ----------------------------------------------------------------------------------------------
     def analyze(self, text: str) -> Result:

@@ -17,10 +17,10 @@ __all__ = ["main"]
 _RESET = "\033[0m"
 
 
-def _load(backend: str, model_dir: str | None):
+def _load(backend: str, model_dir: str | None, roles: str | None = None):
     from .analyzer import Analyzer
 
-    return Analyzer.load(backend=backend, model_dir=model_dir)  # type: ignore[arg-type]
+    return Analyzer.load(backend=backend, model_dir=model_dir, roles=roles)  # type: ignore[arg-type]
 
 
 def _default_backend() -> str:
@@ -35,7 +35,7 @@ def _cmd_score(args: argparse.Namespace) -> int:
     backend = args.backend or _default_backend()
     if args.backend is None and backend is Backend.RULES:
         print("note: no shipped model found; scoring with rules only (--backend rules)", file=sys.stderr)
-    analyzer = _load(backend, args.model_dir)
+    analyzer = _load(backend, args.model_dir, args.roles)
     summary = score_csv(
         args.input, args.output, analyzer=analyzer, text_col=args.text_col, batch_size=args.batch_size,
         fmt=args.format, max_chars=args.max_chars, progress=not args.no_progress,
@@ -75,7 +75,10 @@ def format_report(result: Result, color: bool = False) -> str:
         lines.append("")
         lines.append("findings:")
     for i, f in enumerate(result.findings, 1):
-        where = f" turn {f.turn.index} ({f.turn.speaker}, {f.turn.role})" if f.turn else ""
+        where = ""
+        if f.turn:
+            at = f", {f.turn.time}" if f.turn.time else ""
+            where = f" turn {f.turn.index} ({f.turn.speaker}, {f.turn.role}{at})"
         lines.append(f"{i}. [{f.label}]{where} chars {f.span.start}-{f.span.end} 「{f.span.text}」 score {f.score:.2f}")
         for ev in f.evidence:
             lines.append(f"   rule {ev.rule_id}: {ev.description}")
@@ -90,11 +93,17 @@ def _cmd_check(args: argparse.Namespace) -> int:
     else:  # a file, or stdin: the same encodings `yuefu score` reads (UTF-8, UTF-8 with BOM, GB18030)
         text, _ = read_text(args.file or "-")
     backend = args.backend or _default_backend()
-    result = _load(backend, args.model_dir).analyze(text)
+    (message,) = _load(backend, args.model_dir, args.roles).run([text])
+    result, speakers = message.result, message.speakers
     if args.json:
-        print(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
+        out = result.to_dict()
+        if speakers is not None:
+            out["speakers"] = speakers.to_dict()
+        print(json.dumps(out, ensure_ascii=False, indent=2))
     else:
         color = sys.stdout.isatty() and not os.environ.get("NO_COLOR")
+        if speakers is not None:  # anonymous speakers: say who was taken for the collector, and how sure
+            print(speakers.describe())
         print(format_report(result, color=color))
     return 0
 
@@ -118,6 +127,8 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
 
 
 _EVALUATE_ORDER = (Backend.RULES, Backend.MODEL, Backend.FUSED)  # how `yuefu evaluate` lists the backends
+_ROLES_HELP = ("speaker roles of call transcripts, on top of the built-in prefixes and instead of a guess, e.g. "
+               "说话人1=collector,说话人2=customer")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -136,6 +147,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--max-chars", type=int, default=DEFAULT_MAX_CHARS,
                    help=f"longer texts get an error instead of a score (default {DEFAULT_MAX_CHARS})")
     s.add_argument("--no-progress", action="store_true", help="no progress bar")
+    s.add_argument("--roles", default=None, help=_ROLES_HELP)
     s.set_defaults(func=_cmd_score)
 
     c = sub.add_parser("check", help="explain one message or transcript: spans, rules and the law they break")
@@ -144,6 +156,7 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--backend", choices=BACKENDS, default=None)
     c.add_argument("--model-dir", default=None)
     c.add_argument("--json", action="store_true", help="print the result as JSON")
+    c.add_argument("--roles", default=None, help=_ROLES_HELP)
     c.set_defaults(func=_cmd_check)
 
     e = sub.add_parser("evaluate", help="measure backends and baselines on labelled data: metrics JSON, plots, errors")

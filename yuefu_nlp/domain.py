@@ -10,7 +10,8 @@ from enum import Enum
 
 __all__ = [
     "Label", "LABELS", "LABEL_ZH", "LABEL_COLOURS", "LABEL_ANSI", "Risk", "RISK_LEVELS", "Backend", "BACKENDS",
-    "Role", "COLLECTOR_PREFIXES", "CUSTOMER_PREFIXES", "FLAG_AT", "DEFAULT_MAX_CHARS", "MODEL_RULE_ID",
+    "Role", "COLLECTOR_PREFIXES", "CUSTOMER_PREFIXES", "ANONYMOUS_SPEAKERS", "LETTER_SPEAKER", "FLAG_AT",
+    "DEFAULT_MAX_CHARS", "MODEL_RULE_ID",
 ]
 
 
@@ -70,11 +71,14 @@ BACKENDS: tuple[str, ...] = tuple(b.value for b in Backend)
 
 
 class Role(_Name):
-    """Who speaks a turn. Customer turns are context and never produce findings; unknown turns (an SMS) are judged."""
+    """Who speaks a turn. Customer turns are context and never produce findings; unknown turns (an SMS) are judged.
+    UNCERTAIN: the turns of the speaker guessed, without confidence, to be the collector among anonymous speakers
+    (text/roles.py); they are judged, and a result with such turns is never more than `low` risk."""
 
     COLLECTOR = "collector"
     CUSTOMER = "customer"
     UNKNOWN = "unknown"
+    UNCERTAIN = "uncertain"
 
 
 # Speaker prefixes of call transcripts ("催收员：…", "客户：…"), matched case-insensitively; the runtime's turn splitter
@@ -85,6 +89,14 @@ COLLECTOR_PREFIXES: tuple[str, ...] = (
 CUSTOMER_PREFIXES: tuple[str, ...] = (
     "客户", "用户", "借款人", "债务人", "欠款人", "customer", "client", "debtor", "user", "本人", "家属", "第三方", "联系人",
 )
+
+# Anonymous speaker labels speech-to-text engines write (说话人1, 说话人 2, 发言人1, 角色A, spk0, SPEAKER_00, Speaker 1),
+# matched case-insensitively; text/roles.py decides which one is the collector. A single capital letter (A：/B：) is a
+# speaker only when at least two different ones start lines of the text.
+ANONYMOUS_SPEAKERS: tuple[str, ...] = (
+    r"说话人\s?\d{1,3}", r"发言人\s?\d{1,3}", r"角色\s?[A-Za-z0-9]{1,2}", r"spk\s?_?\d{1,3}", r"speaker\s?_?\d{1,3}",
+)
+LETTER_SPEAKER = r"[A-Z]"
 
 FLAG_AT = 0.5  # every backend's label score is calibrated so that a label is flagged at >= 0.5
 DEFAULT_MAX_CHARS = 20_000  # a longer text gets an error in the scored CSV instead of a score

@@ -68,14 +68,18 @@ class Evidence:
 
 @dataclass(frozen=True)
 class TurnRef:
-    """Where in a call transcript a finding lies: the turn's index among the text's turns, its speaker and role."""
+    """Where in a call transcript a finding lies: the turn's index among the text's turns, its speaker, role and
+    timestamp as written ("" when the transcript has none). Role "uncertain": the speaker was only guessed to be the
+    collector (text/roles.py)."""
 
     index: int
     speaker: str
     role: Role
+    time: str = ""
 
     def to_dict(self) -> dict[str, Any]:
-        return {"turn": self.index, "speaker": self.speaker, "role": str(self.role)}
+        out: dict[str, Any] = {"turn": self.index, "speaker": self.speaker, "role": str(self.role)}
+        return {**out, "time": self.time} if self.time else out
 
 
 @dataclass(frozen=True)

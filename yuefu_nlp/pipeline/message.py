@@ -11,6 +11,7 @@ from dataclasses import dataclass, replace
 from typing import Any, Mapping
 
 from ..text.normalize import Normalized
+from ..text.roles import RoleDecision
 from ..text.turns import Turn
 from ..types import Finding, Result
 
@@ -38,6 +39,7 @@ class Message:
 
     text: str
     turns: tuple[Turn, ...] = ()  # speaker turns of the whole text (one turn of unknown role for an SMS)
+    speakers: RoleDecision | None = None  # who the collector is among anonymous speakers (None: none to decide)
     judged: tuple[JudgedTurn, ...] = ()  # the turns findings may come from, normalized
     model_input: str = ""  # what the model reads: the judged turns' normalized text, one per line
     rule_findings: tuple[Finding, ...] = ()  # every rule hit, merged per label, weak hits included

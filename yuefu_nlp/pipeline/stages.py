@@ -9,15 +9,16 @@ it reads when it scores.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Mapping, Protocol, Sequence
 
-from ..domain import FLAG_AT, LABELS, MODEL_RULE_ID, Backend, Label
+from ..domain import FLAG_AT, LABELS, MODEL_RULE_ID, Backend, Label, Risk, Role
 from ..rules import RuleMatcher
 from ..runtime.scorer import Scorer
 from ..text.normalize import Normalizer
 from ..text.segment import Segmenter
-from ..text.turns import Turn, split_turns
+from ..text.roles import speaker_turns
+from ..text.turns import Turn
 from ..types import Citation, Evidence, Finding, Result, Span, TurnRef
 from .fusion import FusionPolicy, cjk_count, fuse_scores, label_scores_from_rules, merge_findings, risk_level
 from .message import JudgedTurn, Message
@@ -45,12 +46,21 @@ BACKEND_STAGES: dict[str, tuple[str, ...]] = {
 
 @dataclass(frozen=True)
 class SplitTurns:
-    """Speaker turns (text.turns): a call transcript's lines by speaker, an SMS as one turn of unknown role."""
+    """Speaker turns (text.turns) with their roles decided (text.roles): a call transcript's lines by speaker, an SMS
+    as one turn of unknown role. `roles`: the user's role map, on top of the built-in prefixes."""
 
+    roles: Mapping[str, Role] = field(default_factory=dict)
     name: str = "turns"
 
     def __call__(self, messages: Sequence[Message]) -> list[Message]:
-        return [m if m.blank else m.but(turns=tuple(split_turns(m.text))) for m in messages]
+        out = []
+        for m in messages:
+            if m.blank:
+                out.append(m)
+                continue
+            turns, speakers = speaker_turns(m.text, self.roles)
+            out.append(m.but(turns=turns, speakers=speakers))
+        return out
 
 
 @dataclass(frozen=True)
@@ -153,7 +163,10 @@ class Fuse:
             if not any(f.label == label for f in kept):
                 kept.append(self._model_finding(m, label, scores[label]))
         kept.sort(key=lambda f: (f.span.start, LABELS.index(f.label)))
-        return Result(text=m.text, labels=labels, scores=scores, risk=risk_level(scores), findings=tuple(kept))
+        risk = risk_level(scores)
+        if m.speakers is not None and not m.speakers.confident and risk in (Risk.HIGH, Risk.MEDIUM):
+            risk = Risk.LOW  # the collector is a guess: a reviewer's level, never high or medium
+        return Result(text=m.text, labels=labels, scores=scores, risk=risk, findings=tuple(kept))
 
     def _model_finding(self, m: Message, label: Label, score: float) -> Finding:
         """A finding no rule backs spans the whole message; in a transcript, the judged turn the model scores highest
@@ -175,7 +188,7 @@ class Fuse:
 
 def turn_ref(m: Message, turn: Turn) -> TurnRef | None:
     """The TurnRef of `turn` when `m` is a transcript (a single message names no turn)."""
-    return TurnRef(m.turns.index(turn), turn.speaker, turn.role) if m.is_transcript else None
+    return TurnRef(m.turns.index(turn), turn.speaker, turn.role, turn.time) if m.is_transcript else None
 
 
 def occlusion_inputs(m: Message) -> list[str]:
