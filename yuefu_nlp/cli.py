@@ -10,6 +10,8 @@ from typing import Sequence
 from .domain import BACKENDS, DEFAULT_MAX_CHARS, LABEL_ANSI, LABEL_ZH, MODEL_RULE_ID, Backend
 from .errors import YuefuError
 from .text.decode import read_text
+from .text.roles import parse_roles
+from .text.transcript_files import read_transcript
 from .types import Result
 
 __all__ = ["main"]
@@ -90,8 +92,10 @@ def format_report(result: Result, color: bool = False) -> str:
 def _cmd_check(args: argparse.Namespace) -> int:
     if args.text is not None and not args.file:
         text = args.text
-    else:  # a file, or stdin: the same encodings `yuefu score` reads (UTF-8, UTF-8 with BOM, GB18030)
-        text, _ = read_text(args.file or "-")
+    elif args.file:  # a .txt, .srt, .vtt or .json transcript, in the encodings `yuefu score` reads
+        text = read_transcript(args.file, parse_roles(args.roles))
+    else:  # stdin: UTF-8, UTF-8 with BOM or GB18030
+        text, _ = read_text("-")
     backend = args.backend or _default_backend()
     (message,) = _load(backend, args.model_dir, args.roles).run([text])
     result, speakers = message.result, message.speakers
@@ -152,7 +156,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     c = sub.add_parser("check", help="explain one message or transcript: spans, rules and the law they break")
     c.add_argument("text", nargs="?", help="the message (omit to read --file or stdin)")
-    c.add_argument("-f", "--file", help="read the message or call transcript from a UTF-8 file")
+    c.add_argument("-f", "--file", help="read the message or call transcript from a file: .txt (UTF-8, UTF-8 with "
+                   "BOM or GB18030), .srt, .vtt, or .json segments (see the README)")
     c.add_argument("--backend", choices=BACKENDS, default=None)
     c.add_argument("--model-dir", default=None)
     c.add_argument("--json", action="store_true", help="print the result as JSON")
