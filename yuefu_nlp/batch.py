@@ -1,4 +1,5 @@
-"""Batch scoring of CSV files: the scored-CSV contract of docs/DOMAIN.md, streamed, with one output row per input row, always.
+"""Batch scoring of CSV files, and of folders of transcript files: the scored-CSV contract of docs/DOMAIN.md, streamed,
+with one output row per input row (or file), always.
 
 A row that cannot be scored keeps its place with the reason in `error`; only problems that make the whole file
 unusable (no text column, a clash with an output column name) stop the run, and they stop it before any work.
@@ -15,7 +16,7 @@ import time
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any, Iterator, Literal
+from typing import IO, Any, Iterable, Iterator, Literal
 
 from tqdm import tqdm
 
@@ -23,9 +24,10 @@ from .analyzer import Analyzer
 from .domain import DEFAULT_MAX_CHARS, LABELS, RISK_LEVELS
 from .errors import ConfigError, InputError
 from .text.decode import detect_encoding
+from .text.transcript_files import TRANSCRIPT_SUFFIXES, read_transcript
 from .types import Result
 
-__all__ = ["OUTPUT_COLUMNS", "ScoreSummary", "score_csv", "result_columns"]
+__all__ = ["OUTPUT_COLUMNS", "ScoreSummary", "score_csv", "score_folder", "result_columns"]
 
 OUTPUT_COLUMNS: tuple[str, ...] = (
     ("flagged", "labels", "risk") + LABELS + tuple(f"{label}_score" for label in LABELS) + ("evidence", "error")
@@ -227,47 +229,95 @@ def score_csv(
         records = _records(fin)
         header = _read_header(records, text_col)
         out_encoding = "utf-8-sig" if encoding == "utf-8-sig" and fmt == "csv" else "utf-8"
-        out = _AtomicOutput(str(out_path), out_encoding)
-        try:
-            writer = csv.writer(out.fh, lineterminator="\n") if fmt == "csv" else None
-            if writer is not None:
-                writer.writerow(header + list(OUTPUT_COLUMNS))
-            bar = tqdm(total=None, unit=" rows", desc="scoring", file=sys.stderr, disable=not progress, mininterval=0.5)
-            text_idx = header.index(text_col)
-            pending: list[_Row] = []
-            n_valid = 0
-
-            def flush() -> None:
-                nonlocal n_valid
-                _score_and_write(pending, text_idx, header, analyzer, batch_size, writer, out.fh, summary)
-                bar.update(len(pending))
-                pending.clear()
-                n_valid = 0
-
-            for record in records:
-                fields = record.fields
-                if fields is None:
-                    pending.append(_Row([""] * len(header), record.error))
-                elif len(fields) != len(header):
-                    fixed = (fields + [""] * len(header))[: len(header)]
-                    pending.append(_Row(fixed, f"row has {len(fields)} fields, header has {len(header)}"))
-                else:
-                    problem = _text_problem(fields[text_idx], max_chars)
-                    pending.append(_Row(fields, problem))
-                    n_valid += not problem
-                if n_valid >= batch_size or len(pending) >= 4 * batch_size:
-                    flush()
-            flush()
-            bar.close()
-            out.commit()
-        except BaseException:
-            out.abort()
-            raise
+        text_idx = header.index(text_col)
+        _write_scored(_csv_rows(records, header, text_idx, max_chars), header, text_idx, str(out_path), out_encoding,
+                      fmt, analyzer, batch_size, progress, summary)
     finally:
         if str(in_path) != "-":
             fin.close()
     summary.seconds = time.perf_counter() - started
     return summary
+
+
+def score_folder(
+    folder: str | Path,
+    out_path: str | Path,
+    *,
+    analyzer: Analyzer,
+    batch_size: int = 64,
+    fmt: Literal["csv", "jsonl"] = "csv",
+    max_chars: int = DEFAULT_MAX_CHARS,
+    progress: bool = True,
+) -> ScoreSummary:
+    """Score every transcript file of `folder` (.txt, .json, .srt, .vtt; sorted by name; text/transcript_files.py)
+    into `out_path`: one row per file, its name in `file` and the canonical transcript that was scored in `text`, so
+    the evidence's spans index that column. A file that cannot be read keeps its row, with the reason in `error`."""
+    if fmt not in ("csv", "jsonl"):
+        raise ConfigError("fmt must be 'csv' or 'jsonl'")
+    started = time.perf_counter()
+    files = sorted((p for p in Path(folder).iterdir() if p.is_file() and p.suffix.lower() in TRANSCRIPT_SUFFIXES),
+                   key=lambda p: p.name)
+    if not files:
+        raise InputError(f"{folder}: no transcript files ({', '.join(TRANSCRIPT_SUFFIXES)}) in this folder")
+    summary = ScoreSummary(encoding="detected per file (UTF-8, UTF-8 with BOM or GB18030)")
+
+    def rows() -> Iterator[_Row]:
+        for path in files:
+            try:
+                text = read_transcript(path, analyzer.roles)
+            except InputError as exc:
+                yield _Row([path.name, ""], str(exc).replace(f"{path}: ", "", 1))
+            except OSError as exc:
+                yield _Row([path.name, ""], f"cannot read the file: {exc.strerror or exc}")
+            else:
+                yield _Row([path.name, text], _text_problem(text, max_chars))
+
+    _write_scored(rows(), ["file", "text"], 1, str(out_path), "utf-8", fmt, analyzer, batch_size, progress, summary)
+    summary.seconds = time.perf_counter() - started
+    return summary
+
+
+def _csv_rows(records: Iterable[_Record], header: list[str], text_idx: int, max_chars: int) -> Iterator[_Row]:
+    """One _Row per CSV record: a broken record or a row of the wrong width keeps its place with the reason."""
+    for record in records:
+        fields = record.fields
+        if fields is None:
+            yield _Row([""] * len(header), record.error)
+        elif len(fields) != len(header):
+            fixed = (fields + [""] * len(header))[: len(header)]
+            yield _Row(fixed, f"row has {len(fields)} fields, header has {len(header)}")
+        else:
+            yield _Row(fields, _text_problem(fields[text_idx], max_chars))
+
+
+def _write_scored(
+    rows: Iterable[_Row], header: list[str], text_idx: int, out_path: str, out_encoding: str,
+    fmt: Literal["csv", "jsonl"], analyzer: Analyzer, batch_size: int, progress: bool, summary: ScoreSummary,
+) -> None:
+    """Score `rows` batch by batch and write each with its added columns; the output appears only when all is done."""
+    out = _AtomicOutput(out_path, out_encoding)
+    try:
+        writer = csv.writer(out.fh, lineterminator="\n") if fmt == "csv" else None
+        if writer is not None:
+            writer.writerow(header + list(OUTPUT_COLUMNS))
+        bar = tqdm(total=None, unit=" rows", desc="scoring", file=sys.stderr, disable=not progress, mininterval=0.5)
+        pending: list[_Row] = []
+        n_valid = 0
+        for row in rows:
+            pending.append(row)
+            n_valid += not row.error
+            if n_valid >= batch_size or len(pending) >= 4 * batch_size:
+                _score_and_write(pending, text_idx, header, analyzer, batch_size, writer, out.fh, summary)
+                bar.update(len(pending))
+                pending.clear()
+                n_valid = 0
+        _score_and_write(pending, text_idx, header, analyzer, batch_size, writer, out.fh, summary)
+        bar.update(len(pending))
+        bar.close()
+        out.commit()
+    except BaseException:
+        out.abort()
+        raise
 
 
 def _read_header(records: Iterator[_Record], text_col: str) -> list[str]:

@@ -32,16 +32,20 @@ def _default_backend() -> str:
 
 
 def _cmd_score(args: argparse.Namespace) -> int:
-    from .batch import score_csv
+    from pathlib import Path
+
+    from .batch import score_csv, score_folder
 
     backend = args.backend or _default_backend()
     if args.backend is None and backend is Backend.RULES:
         print("note: no shipped model found; scoring with rules only (--backend rules)", file=sys.stderr)
     analyzer = _load(backend, args.model_dir, args.roles)
-    summary = score_csv(
-        args.input, args.output, analyzer=analyzer, text_col=args.text_col, batch_size=args.batch_size,
-        fmt=args.format, max_chars=args.max_chars, progress=not args.no_progress,
-    )
+    options = dict(analyzer=analyzer, batch_size=args.batch_size, fmt=args.format, max_chars=args.max_chars,
+                   progress=not args.no_progress)
+    if args.input != "-" and Path(args.input).is_dir():  # a folder of transcript files: one row per file
+        summary = score_folder(args.input, args.output, **options)  # type: ignore[arg-type]
+    else:
+        summary = score_csv(args.input, args.output, text_col=args.text_col, **options)  # type: ignore[arg-type]
     print(summary.format(), file=sys.stderr)
     if args.output != "-":
         print(f"wrote {args.output} (backend: {backend})", file=sys.stderr)
@@ -139,8 +143,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="yuefu", description="Flag abusive or illegal Chinese debt-collection messages.")
     sub = p.add_subparsers(dest="command", required=True)
 
-    s = sub.add_parser("score", help="score a CSV of messages into the scored-CSV contract")
-    s.add_argument("input", help="input CSV (UTF-8, UTF-8 with BOM or GB18030), or - for stdin")
+    s = sub.add_parser("score", help="score a CSV of messages, or a folder of transcripts, into the scored-CSV contract")
+    s.add_argument("input", help="input CSV (UTF-8, UTF-8 with BOM or GB18030), - for stdin, or a folder of transcript "
+                   "files (.txt, .json, .srt, .vtt): one output row per file, with columns file and text")
     s.add_argument("-o", "--output", default="-", help="output file, or - for stdout (default)")
     s.add_argument("--text-col", default="text", help="name of the text column (default: text)")
     s.add_argument("--backend", choices=BACKENDS, default=None,
