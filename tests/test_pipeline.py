@@ -19,10 +19,10 @@ def fused():
 
 
 def test_backends_are_stage_lists(fused, rules_analyzer):
-    assert [s.name for s in fused.stages] == ["turns", "normalize", "rules", "model", "fuse"]
+    assert [s.name for s in fused.stages] == ["turns", "normalize", "rules", "model", "fuse", "locate"]
     assert [s.name for s in rules_analyzer.stages] == ["turns", "normalize", "rules", "fuse"]
     model_only = Analyzer.load("model")
-    assert [s.name for s in model_only.stages] == ["turns", "normalize", "model", "fuse"]
+    assert [s.name for s in model_only.stages] == ["turns", "normalize", "model", "fuse", "locate"]
     (m,) = model_only.run([CALL])
     assert m.rule_findings == () and m.probs is not None and all(f.rule_id == "model" for f in m.result.findings)
 

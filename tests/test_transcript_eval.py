@@ -30,3 +30,13 @@ def test_a_broken_gold_row_names_its_line(tmp_path):
     bad.write_text('{"id": "x", "text": "坐席：你好"}\n', encoding="utf-8")
     with pytest.raises(InputError, match=r"bad.jsonl:1: .*labels"):
         load_transcript_cases(bad)
+
+
+def test_localisation_methods_are_compared_on_the_same_decisions():
+    from yuefu_nlp.evaluation.transcripts import LOCALISATION_METHODS, compare_localisation
+
+    out = compare_localisation(Analyzer.load("model"), load_transcript_cases(FIX))
+    assert out["decisions"] >= 2  # tg-2 and tg-3: the model flags a deserved label in a call with two collector turns
+    assert {m: out[m]["of"] for m in LOCALISATION_METHODS} == {m: out["decisions"] for m in LOCALISATION_METHODS}
+    assert out["first_turn"]["count"] == 0  # every marked turn of the fixture is the last collector turn
+    assert out["occlusion"]["count"] == out["decisions"]

@@ -11,6 +11,7 @@ import pytest
 from yuefu_nlp import Analyzer
 from yuefu_nlp.cli import main
 from yuefu_nlp.domain import Role
+from yuefu_nlp.pipeline.stages import turn_pieces
 from yuefu_nlp.text.turns import split_turns
 
 CUSTOMER_SWEARS = "坐席：您好，请问今天方便还款吗？\r\n客户：你个傻逼，滚。"
@@ -84,6 +85,14 @@ def test_a_model_only_claim_in_the_first_turn_is_not_moved_to_a_later_one(fused)
     assert claim.turn.index == 0 and "检察院" in claim.span.text
 
 
+def test_a_model_only_finding_in_an_sms_points_at_its_sentence(fused):
+    text = "您好，这里是平台贷后部。您的账单已逾期三天，请今天处理一下。你活的跟个废无一样，真是个垃鸡。"
+    res = Analyzer.load("model").analyze(text)
+    (insult,) = [f for f in res.findings if f.label == "insult"]
+    assert insult.span.text == "你活的跟个废无一样，真是个垃鸡。" and insult.turn is None
+    assert "the sentence whose removal lowers it the most" in insult.evidence[0].description
+
+
 def test_a_model_only_finding_points_at_the_turn_that_produces_it(fused):
     res = fused.analyze(OBFUSCATED_INSULT_CALL)
     (insult,) = [f for f in res.findings if f.label == "insult"]
@@ -91,8 +100,11 @@ def test_a_model_only_finding_points_at_the_turn_that_produces_it(fused):
     assert insult.turn.index == 2 and "垃鸡" in insult.span.text  # not the greeting in turn 0
     assert OBFUSCATED_INSULT_CALL[insult.span.start:insult.span.end] == insult.span.text
     assert "whose removal lowers the model's score for this label the most" in insult.evidence[0].description
-    (m,) = fused.run([OBFUSCATED_INSULT_CALL], until="model")
-    without = [p["insult"] for p in m.occluded_probs]  # the call with turn 0, then turn 2, left out
-    assert len(without) == len(m.judged) == 2 and without[1] < without[0] < m.probs["insult"] + 1e-6
+    (m,) = fused.run([OBFUSCATED_INSULT_CALL], until="fuse")
+    (unlocated,) = [f for f in m.result.findings if f.label == "insult"]
+    assert unlocated.turn.index == 0  # before `locate`: the first collector turn, the greeting
+    pieces = turn_pieces(m)  # what `locate` weighs: the call with turn 0, then turn 2, left out
+    scores = fused.scorer.predict_array([p.input for p in pieces])[:, list(fused.scorer.labels).index("insult")]
+    assert [p.judged_index for p in pieces] == [0, 1] and scores[1] < scores[0]
     # the message's own scores do not depend on the per-turn step: scoring the call alone gives the same labels
-    assert res.labels == fused.fuse([m])[0].labels
+    assert res.labels == m.result.labels and res.scores == m.result.scores

@@ -13,7 +13,7 @@ from .domain import BACKENDS, Backend, Role
 from .errors import ConfigError
 from .pipeline.fusion import FusionPolicy
 from .pipeline.message import Message
-from .pipeline.stages import BACKEND_STAGES, Fuse, MatchRules, Normalize, ScoreModel, SplitTurns, Stage
+from .pipeline.stages import BACKEND_STAGES, Fuse, Locate, MatchRules, Normalize, ScoreModel, SplitTurns, Stage
 from .rules import RuleMatcher, load_lexicons, load_negation, load_reported_speech
 from .runtime.scorer import Scorer
 from .text.normalize import Normalizer
@@ -61,6 +61,7 @@ class Analyzer:
         }
         if scorer is not None:
             available["model"] = ScoreModel(scorer)
+            available["locate"] = Locate(scorer)
         self.stages: tuple[Stage, ...] = tuple(available[name] for name in BACKEND_STAGES[self.backend])
 
     @classmethod

@@ -23,7 +23,10 @@ from .dataset import label_matrix
 from .metrics import compute_metrics
 from .openworld import wilson
 
-__all__ = ["TranscriptCase", "load_transcript_cases", "transcript_report", "transcript_table"]
+__all__ = [
+    "LOCALISATION_METHODS", "TranscriptCase", "compare_localisation", "load_transcript_cases", "transcript_report",
+    "transcript_table",
+]
 
 
 @dataclass(frozen=True)
@@ -131,7 +134,72 @@ def transcript_table(report: Mapping[str, Any]) -> str:
         f"| findings of a deserved label in a marked turn | {cell(loc['all_findings_in_marked_turn'])} |",
         f"| model-only findings in a marked turn | {cell(loc['model_only_findings_in_marked_turn'])} |",
     ]
+    methods = report.get("localisation_methods")
+    if methods:
+        lines += ["", "Locating the model's decisions (calls where the model alone flags a deserved label, two or more "
+                  "judged turns; share in a marked turn):", "",
+                  "| method | " + " | ".join(methods) + " |", "|---|" + "---|" * len(methods)]
+        for method in LOCALISATION_METHODS:
+            lines.append(f"| {method} | " + " | ".join(cell(methods[s][method]) for s in methods) + " |")
     forms = ["", "| form | calls | collector identified | uncertain |", "|---|---|---|---|"]
     for name, f in sorted(report["roles"]["by_form"].items()):
         forms.append(f"| {name} | {f['calls']} | {f['role_correct']} | {f['uncertain']} |")
     return "\n".join(lines + forms)
+
+
+LOCALISATION_METHODS = ("first_turn", "turn_alone", "turn_with_previous", "occlusion")
+
+
+def compare_localisation(analyzer: Any, cases: Sequence[TranscriptCase]) -> dict:
+    """How often each way of locating a model decision picks a turn a reviewer marked, on the calls where the model
+    alone flags a label the call deserves (and there are at least two judged turns to choose between).
+
+    first_turn: the first judged turn (what the pipeline did before issue #13); turn_alone: the turn the model scores
+    highest read on its own; turn_with_previous: the same, each turn read after the judged turn before it; occlusion:
+    the turn whose removal lowers the call's score the most (what `pipeline.stages.Locate` does). Used on the dev
+    transcripts to choose the method, then reported on the test transcripts.
+    """
+    from ..pipeline.stages import turn_pieces
+
+    scorer = analyzer.scorer
+    col = {label: list(scorer.labels).index(label) for label in LABELS}
+    messages = analyzer.run([c.row.text for c in cases], until="normalize")
+    probs = scorer.predict_array([m.model_input for m in messages])
+    jobs = []  # (case, message, label, readable judged indices)
+    for case, m, p in zip(cases, messages, probs):
+        readable = [k for k, j in enumerate(m.judged) if j.norm.text.strip()]
+        if len(readable) < 2:
+            continue
+        for label in case.row.labels:
+            if case.violating_turns.get(label) and p[col[label]] >= scorer.thresholds[label]:
+                jobs.append((case, m, label, readable))
+    texts: list[str] = []
+
+    def ask(text: str) -> int:
+        texts.append(text)
+        return len(texts) - 1
+
+    plans = []
+    for case, m, label, readable in jobs:
+        norm = [m.judged[k].norm.text.strip() for k in range(len(m.judged))]
+        prev = {k: readable[n - 1] if n else None for n, k in enumerate(readable)}
+        plans.append({
+            "turn_alone": {k: ask(norm[k]) for k in readable},
+            "turn_with_previous": {k: ask("\n".join(t for t in (norm[prev[k]] if prev[k] is not None else "", norm[k])
+                                                    if t)) for k in readable},
+            "occlusion": {piece.judged_index: ask(piece.input) for piece in turn_pieces(m)},
+        })
+    scores = scorer.predict_array(texts) if texts else np.zeros((0, len(scorer.labels)))
+    hits = {method: 0 for method in LOCALISATION_METHODS}
+    for (case, m, label, readable), plan in zip(jobs, plans):
+        j = col[label]
+        chosen = {
+            "first_turn": readable[0],
+            "turn_alone": max(readable, key=lambda k: scores[plan["turn_alone"][k], j]),
+            "turn_with_previous": max(readable, key=lambda k: scores[plan["turn_with_previous"][k], j]),
+            "occlusion": min(plan["occlusion"], key=lambda k: scores[plan["occlusion"][k], j]),
+        }
+        marked = set(case.violating_turns[label])
+        for method, k in chosen.items():
+            hits[method] += m.turns.index(m.judged[k].turn) in marked
+    return {"decisions": len(jobs), **{method: _rate(hits[method], len(jobs)) for method in LOCALISATION_METHODS}}

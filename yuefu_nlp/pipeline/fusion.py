@@ -135,4 +135,5 @@ def _merge(label: Label, group: Sequence[Finding], text: str) -> Finding:
     miss = 1.0
     for ev in evidence:
         miss *= 1.0 - ev.score
-    return Finding(label, Span(start, end, text[start:end]), 1.0 - miss, evidence, group[0].turn)  # one turn: they overlap
+    # overlapping hits lie in one turn
+    return Finding(label, Span(start, end, text[start:end]), 1.0 - miss, evidence, group[0].turn)

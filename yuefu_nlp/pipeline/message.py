@@ -44,10 +44,8 @@ class Message:
     model_input: str = ""  # what the model reads: the judged turns' normalized text, one per line
     rule_findings: tuple[Finding, ...] = ()  # every rule hit, merged per label, weak hits included
     probs: Mapping[str, float] | None = None  # the model's probability per label (None: the model did not run)
-    # for a transcript with two or more judged turns: the model's probabilities with each judged turn left out, to say
-    # where in the call a finding without rule evidence lies (the turn whose removal costs the label most); else empty
-    occluded_probs: tuple[Mapping[str, float], ...] = ()
-    result: Result | None = None  # the decision: labels, scores, risk, the findings that back them
+    result: Result | None = None  # the decision: labels, scores, risk, the findings that back them (`locate` narrows
+    # a model-only finding to the turn and sentence it rests on)
 
     @property
     def blank(self) -> bool:

@@ -9,22 +9,23 @@ it reads when it scores.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Mapping, Protocol, Sequence
 
 from ..domain import FLAG_AT, LABELS, MODEL_RULE_ID, Backend, Label, Risk, Role
 from ..rules import RuleMatcher
 from ..runtime.scorer import Scorer
 from ..text.normalize import Normalizer
-from ..text.segment import Segmenter
 from ..text.roles import speaker_turns
+from ..text.segment import Segmenter
 from ..text.turns import Turn
 from ..types import Citation, Evidence, Finding, Result, Span, TurnRef
 from .fusion import FusionPolicy, cjk_count, fuse_scores, label_scores_from_rules, merge_findings, risk_level
 from .message import JudgedTurn, Message
 
 __all__ = [
-    "Stage", "SplitTurns", "Normalize", "MatchRules", "ScoreModel", "Fuse", "BACKEND_STAGES", "model_text",
+    "Stage", "SplitTurns", "Normalize", "MatchRules", "ScoreModel", "Fuse", "Locate", "BACKEND_STAGES", "model_text",
+    "turn_pieces",
 ]
 
 
@@ -37,10 +38,13 @@ class Stage(Protocol):
 
 
 # Which stages each backend runs, in order.
+MODEL_ONLY = "model-only finding: no lexicon rule fired"
+SENTENCE_END = frozenset("。！？!?；;\n")
+
 BACKEND_STAGES: dict[str, tuple[str, ...]] = {
     Backend.RULES: ("turns", "normalize", "rules", "fuse"),
-    Backend.MODEL: ("turns", "normalize", "model", "fuse"),
-    Backend.FUSED: ("turns", "normalize", "rules", "model", "fuse"),
+    Backend.MODEL: ("turns", "normalize", "model", "fuse", "locate"),
+    Backend.FUSED: ("turns", "normalize", "rules", "model", "fuse", "locate"),
 }
 
 
@@ -123,16 +127,6 @@ class ScoreModel:
             probs = self.scorer.predict_array([messages[i].model_input for i in todo])
             for i, row in zip(todo, probs):
                 out[i] = messages[i].but(probs=self._named(row))
-        # where in a transcript: the message again with each judged turn left out (occlusion), in a call of its own (the
-        # int8 model quantizes per batch, so the message scores above stay what they were without this step)
-        windows = [(i, text) for i in todo for text in occlusion_inputs(out[i])]
-        if windows:
-            occluded = self.scorer.predict_array([text for _, text in windows])
-            by_message: dict[int, list[Mapping[str, float]]] = {}
-            for (i, _), row in zip(windows, occluded):
-                by_message.setdefault(i, []).append(self._named(row))
-            for i, rows in by_message.items():
-                out[i] = out[i].but(occluded_probs=tuple(rows))
         return out
 
     def _named(self, row: Sequence[float]) -> dict[str, float]:
@@ -169,35 +163,150 @@ class Fuse:
         return Result(text=m.text, labels=labels, scores=scores, risk=risk, findings=tuple(kept))
 
     def _model_finding(self, m: Message, label: Label, score: float) -> Finding:
-        """A finding no rule backs spans the whole message; in a transcript, the judged turn the model scores highest
-        for its label (each turn read with the one before it), and the evidence says so."""
-        how = "model-only finding: no lexicon rule fired"
-        if m.occluded_probs and m.probs is not None:
-            drop = [m.probs[label] - p[label] if j.norm.text.strip() else float("-inf")
-                    for j, p in zip(m.judged, m.occluded_probs)]
-            turn = m.judged[max(range(len(drop)), key=drop.__getitem__)].turn
-            how += "; located at the judged turn whose removal lowers the model's score for this label the most"
-        elif m.judged:
-            turn = next((j.turn for j in m.judged if j.norm.text.strip()), m.judged[0].turn)
-        else:
-            turn = None
+        """A finding no rule backs: the first judged turn for now (the whole text of an SMS); `Locate` narrows it."""
+        turn = next((j.turn for j in m.judged if j.norm.text.strip()), m.judged[0].turn) if m.judged else None
         start, end = (turn.start, turn.end) if turn else (0, len(m.text))
-        ev = Evidence(MODEL_RULE_ID, how, score, self.model_citations.get(label, ()))
+        ev = Evidence(MODEL_RULE_ID, MODEL_ONLY, score, self.model_citations.get(label, ()))
         return Finding(label, Span(start, end, m.text[start:end]), score, (ev,), turn_ref(m, turn) if turn else None)
+
+
+@dataclass(frozen=True)
+class Locate:
+    """Points each finding the model made without rule evidence at the turn, and within it the sentence, whose removal
+    lowers the model's score for its label the most (occlusion), and says so in its evidence.
+
+    Why occlusion: a turn scored alone misses threats that need the turn before them, and a turn scored with its
+    predecessor drags the location towards later turns; removing a turn asks the model what the call's score rests on
+    (the methods were compared on the dev transcripts, docs/EVALUATION.md). Runs only for model-only findings, in calls
+    of its own, so the message scores the labels came from are never touched (the int8 model quantizes per batch).
+    """
+
+    scorer: Scorer
+    name: str = "locate"
+
+    def __call__(self, messages: Sequence[Message]) -> list[Message]:
+        jobs = [i for i, m in enumerate(messages)
+                if m.result and any(f.rule_id == MODEL_RULE_ID for f in m.result.findings)]
+        if not jobs:
+            return list(messages)
+        by_turn = {i: turn_pieces(messages[i]) for i in jobs}
+        turn_scores = self._scores([p for i in jobs for p in by_turn[i]])
+        chosen: dict[tuple[int, str], Piece] = {}
+        for i in jobs:
+            for f in messages[i].result.findings:  # type: ignore[union-attr]
+                if f.rule_id == MODEL_RULE_ID:
+                    pieces = by_turn[i]
+                    chosen[(i, f.label)] = (min(pieces, key=lambda p: turn_scores[p.input][f.label]) if pieces
+                                            else _whole_turn(messages[i], f))
+        sentence_pieces = {key: _sentence_pieces(messages[key[0]], piece) for key, piece in chosen.items()}
+        sentence_scores = self._scores([p for ps in sentence_pieces.values() for p in ps])
+        out = list(messages)
+        for i in jobs:
+            m = messages[i]
+            findings = []
+            for f in m.result.findings:  # type: ignore[union-attr]
+                if f.rule_id != MODEL_RULE_ID:
+                    findings.append(f)
+                    continue
+                turn_piece = chosen[(i, f.label)]
+                sentences = sentence_pieces[(i, f.label)]
+                piece = min(sentences, key=lambda p: sentence_scores[p.input][f.label]) if sentences else turn_piece
+                findings.append(_relocated(m, f, piece, located_turn=bool(by_turn[i]),
+                                           located_sentence=bool(sentences)))
+            findings.sort(key=lambda f: (f.span.start, LABELS.index(f.label)))
+            out[i] = m.but(result=replace(m.result, findings=tuple(findings)))  # type: ignore[arg-type]
+        return out
+
+    def _scores(self, pieces: Sequence["Piece"]) -> dict[str, Mapping[str, float]]:
+        inputs = list(dict.fromkeys(p.input for p in pieces))
+        if not inputs:
+            return {}
+        rows = self.scorer.predict_array(inputs)
+        return {text: dict(zip(self.scorer.labels, map(float, row))) for text, row in zip(inputs, rows)}
+
+
+@dataclass(frozen=True)
+class Piece:
+    """A candidate location: the judged turn (index into Message.judged) and the original span it covers, with the
+    model's input as it reads with that stretch left out."""
+
+    judged_index: int
+    start: int
+    end: int
+    input: str
+
+
+def turn_pieces(m: Message) -> list[Piece]:
+    """One piece per readable judged turn of a transcript with two or more of them; none otherwise."""
+    texts = [j.norm.text.strip() for j in m.judged]
+    if not m.is_transcript or sum(1 for t in texts if t) < 2:
+        return []
+    return [Piece(k, j.turn.start, j.turn.end, "\n".join(t for n, t in enumerate(texts) if t and n != k))
+            for k, j in enumerate(m.judged) if texts[k]]
+
+
+def _whole_turn(m: Message, f: Finding) -> Piece:
+    """The turn a finding already names (the only judged turn of an SMS)."""
+    k = next((n for n, j in enumerate(m.judged) if j.turn.start <= f.span.start < max(j.turn.end, j.turn.start + 1)), 0)
+    j = m.judged[k]
+    return Piece(k, j.turn.start, j.turn.end, "")
+
+
+def _sentence_pieces(m: Message, turn: Piece) -> list[Piece]:
+    """One piece per sentence of the chosen turn when it has two or more; the input is the message's model input with
+    that sentence taken out of the turn."""
+    judged = m.judged[turn.judged_index]
+    norm = judged.norm
+    bounds = [(s, e) for s, e in _sentences(norm.text) if norm.text[s:e].strip()]
+    if len(bounds) < 2:
+        return []
+    texts = [j.norm.text.strip() for j in m.judged]
+    pieces = []
+    for s, e in bounds:
+        rest = (norm.text[:s] + norm.text[e:]).strip()
+        lines = [rest if n == turn.judged_index else t for n, t in enumerate(texts)]
+        o_start, o_end = norm.to_original(s, e)
+        pieces.append(Piece(turn.judged_index, judged.turn.start + o_start, judged.turn.start + o_end,
+                            "\n".join(t for t in lines if t)))
+    return pieces
+
+
+def _sentences(text: str) -> list[tuple[int, int]]:
+    """Sentence ranges of a normalized turn: up to and including 。！？!?；; or a line end (blanks trimmed)."""
+    out, start = [], 0
+    for k, ch in enumerate(text):
+        if ch in SENTENCE_END:
+            out.append((start, k + 1))
+            start = k + 1
+    if start < len(text):
+        out.append((start, len(text)))
+    trimmed = []
+    for s, e in out:
+        while s < e and text[s].isspace():
+            s += 1
+        while e > s and text[e - 1].isspace():
+            e -= 1
+        if e > s:
+            trimmed.append((s, e))
+    return trimmed
+
+
+def _relocated(m: Message, f: Finding, piece: Piece, *, located_turn: bool, located_sentence: bool) -> Finding:
+    """The finding moved to `piece`, its evidence saying how it was located."""
+    how = MODEL_ONLY
+    if located_turn:
+        how += "; located at the judged turn whose removal lowers the model's score for this label the most"
+    if located_sentence:
+        how += "; within it, the sentence whose removal lowers it the most"
+    ev = f.evidence[0]
+    turn = m.judged[piece.judged_index].turn
+    return replace(f, span=Span(piece.start, piece.end, m.text[piece.start:piece.end]),
+                   evidence=(replace(ev, description=how),), turn=turn_ref(m, turn))
 
 
 def turn_ref(m: Message, turn: Turn) -> TurnRef | None:
     """The TurnRef of `turn` when `m` is a transcript (a single message names no turn)."""
     return TurnRef(m.turns.index(turn), turn.speaker, turn.role, turn.time) if m.is_transcript else None
-
-
-def occlusion_inputs(m: Message) -> list[str]:
-    """The model's input with each judged turn left out in turn, for a transcript with two or more readable judged
-    turns (otherwise there is nothing to choose between, and the list is empty)."""
-    texts = [j.norm.text.strip() for j in m.judged]
-    if not m.is_transcript or sum(1 for t in texts if t) < 2:
-        return []
-    return ["\n".join(t for j, t in enumerate(texts) if t and j != k) for k in range(len(texts))]
 
 
 def model_text(text: str, normalizer: Normalizer) -> str:
