@@ -90,7 +90,7 @@ def test_a_model_only_finding_in_an_sms_points_at_its_sentence(fused):
     res = Analyzer.load("model").analyze(text)
     (insult,) = [f for f in res.findings if f.label == "insult"]
     assert insult.span.text == "你活的跟个废无一样，真是个垃鸡。" and insult.turn is None
-    assert "the sentence whose removal lowers it the most" in insult.evidence[0].description
+    assert "the sentence whose removal lowers the model's score the most" in insult.evidence[0].description
 
 
 def test_a_model_only_finding_points_at_the_turn_that_produces_it(fused):
@@ -99,12 +99,12 @@ def test_a_model_only_finding_points_at_the_turn_that_produces_it(fused):
     assert insult.rule_id == "model"  # no rule backs it: the model located it
     assert insult.turn.index == 2 and "垃鸡" in insult.span.text  # not the greeting in turn 0
     assert OBFUSCATED_INSULT_CALL[insult.span.start:insult.span.end] == insult.span.text
-    assert "whose removal lowers the model's score for this label the most" in insult.evidence[0].description
+    assert "the judged turn the model scores highest for this label" in insult.evidence[0].description
     (m,) = fused.run([OBFUSCATED_INSULT_CALL], until="fuse")
     (unlocated,) = [f for f in m.result.findings if f.label == "insult"]
     assert unlocated.turn.index == 0  # before `locate`: the first collector turn, the greeting
-    pieces = turn_pieces(m)  # what `locate` weighs: the call with turn 0, then turn 2, left out
+    pieces = turn_pieces(m)  # what `locate` weighs: each collector turn read on its own
     scores = fused.scorer.predict_array([p.input for p in pieces])[:, list(fused.scorer.labels).index("insult")]
-    assert [p.judged_index for p in pieces] == [0, 1] and scores[1] < scores[0]
+    assert [p.judged_index for p in pieces] == [0, 1] and scores[1] > scores[0]
     # the message's own scores do not depend on the per-turn step: scoring the call alone gives the same labels
     assert res.labels == m.result.labels and res.scores == m.result.scores

@@ -156,8 +156,8 @@ def compare_localisation(analyzer: Any, cases: Sequence[TranscriptCase]) -> dict
 
     first_turn: the first judged turn (what the pipeline did before issue #13); turn_alone: the turn the model scores
     highest read on its own; turn_with_previous: the same, each turn read after the judged turn before it; occlusion:
-    the turn whose removal lowers the call's score the most (what `pipeline.stages.Locate` does). Used on the dev
-    transcripts to choose the method, then reported on the test transcripts.
+    the turn whose removal lowers the call's score the most. Used on the dev transcripts to choose the method
+    (`pipeline.stages.Locate` uses turn_alone), then reported on the test transcripts.
     """
     from ..pipeline.stages import turn_pieces
 
@@ -184,10 +184,10 @@ def compare_localisation(analyzer: Any, cases: Sequence[TranscriptCase]) -> dict
         norm = [m.judged[k].norm.text.strip() for k in range(len(m.judged))]
         prev = {k: readable[n - 1] if n else None for n, k in enumerate(readable)}
         plans.append({
-            "turn_alone": {k: ask(norm[k]) for k in readable},
+            "turn_alone": {piece.judged_index: ask(piece.input) for piece in turn_pieces(m)},
             "turn_with_previous": {k: ask("\n".join(t for t in (norm[prev[k]] if prev[k] is not None else "", norm[k])
                                                     if t)) for k in readable},
-            "occlusion": {piece.judged_index: ask(piece.input) for piece in turn_pieces(m)},
+            "occlusion": {k: ask("\n".join(norm[n] for n in readable if n != k)) for k in readable},
         })
     scores = scorer.predict_array(texts) if texts else np.zeros((0, len(scorer.labels)))
     hits = {method: 0 for method in LOCALISATION_METHODS}

@@ -172,13 +172,15 @@ class Fuse:
 
 @dataclass(frozen=True)
 class Locate:
-    """Points each finding the model made without rule evidence at the turn, and within it the sentence, whose removal
-    lowers the model's score for its label the most (occlusion), and says so in its evidence.
+    """Points each finding the model made without rule evidence at the judged turn the model scores highest for its
+    label (the turn read on its own), and within that turn at the sentence whose removal lowers the score the most
+    (occlusion: a sentence means more with its neighbours than alone); the evidence says so.
 
-    Why occlusion: a turn scored alone misses threats that need the turn before them, and a turn scored with its
-    predecessor drags the location towards later turns; removing a turn asks the model what the call's score rests on
-    (the methods were compared on the dev transcripts, docs/EVALUATION.md). Runs only for model-only findings, in calls
-    of its own, so the message scores the labels came from are never touched (the int8 model quantizes per batch).
+    Why this turn rule: on the dev transcripts (data/gold/transcripts/dev.jsonl) it put 45 of 46 model decisions in a
+    turn a reviewer marked, against 44 for occlusion, 37 for each turn read after the one before it and 6 for the first
+    collector turn (evaluation.transcripts.compare_localisation; test figures in docs/EVALUATION.md). Runs only for
+    model-only findings, in calls of its own, so the message scores the labels came from never change (the int8 model
+    quantizes per batch).
     """
 
     scorer: Scorer
@@ -196,7 +198,7 @@ class Locate:
             for f in messages[i].result.findings:  # type: ignore[union-attr]
                 if f.rule_id == MODEL_RULE_ID:
                     pieces = by_turn[i]
-                    chosen[(i, f.label)] = (min(pieces, key=lambda p: turn_scores[p.input][f.label]) if pieces
+                    chosen[(i, f.label)] = (max(pieces, key=lambda p: turn_scores[p.input][f.label]) if pieces
                                             else _whole_turn(messages[i], f))
         sentence_pieces = {key: _sentence_pieces(messages[key[0]], piece) for key, piece in chosen.items()}
         sentence_scores = self._scores([p for ps in sentence_pieces.values() for p in ps])
@@ -227,8 +229,8 @@ class Locate:
 
 @dataclass(frozen=True)
 class Piece:
-    """A candidate location: the judged turn (index into Message.judged) and the original span it covers, with the
-    model's input as it reads with that stretch left out."""
+    """A candidate location: the judged turn (index into Message.judged), the original span it covers, and the model
+    input that measures it (the turn itself; for a sentence, the message with that sentence left out)."""
 
     judged_index: int
     start: int
@@ -237,12 +239,12 @@ class Piece:
 
 
 def turn_pieces(m: Message) -> list[Piece]:
-    """One piece per readable judged turn of a transcript with two or more of them; none otherwise."""
+    """One piece per readable judged turn of a transcript with two or more of them, its input the turn's own
+    normalized text; none otherwise (there is nothing to choose between)."""
     texts = [j.norm.text.strip() for j in m.judged]
     if not m.is_transcript or sum(1 for t in texts if t) < 2:
         return []
-    return [Piece(k, j.turn.start, j.turn.end, "\n".join(t for n, t in enumerate(texts) if t and n != k))
-            for k, j in enumerate(m.judged) if texts[k]]
+    return [Piece(k, j.turn.start, j.turn.end, texts[k]) for k, j in enumerate(m.judged) if texts[k]]
 
 
 def _whole_turn(m: Message, f: Finding) -> Piece:
@@ -295,9 +297,9 @@ def _relocated(m: Message, f: Finding, piece: Piece, *, located_turn: bool, loca
     """The finding moved to `piece`, its evidence saying how it was located."""
     how = MODEL_ONLY
     if located_turn:
-        how += "; located at the judged turn whose removal lowers the model's score for this label the most"
+        how += "; located at the judged turn the model scores highest for this label, read on its own"
     if located_sentence:
-        how += "; within it, the sentence whose removal lowers it the most"
+        how += "; within it, the sentence whose removal lowers the model's score the most"
     ev = f.evidence[0]
     turn = m.judged[piece.judged_index].turn
     return replace(f, span=Span(piece.start, piece.end, m.text[piece.start:piece.end]),
