@@ -26,7 +26,7 @@ def _load_error(fixture: str) -> LexiconError:
         ("bad_regex", "threat.fixture.002", "regex", "does not compile"),
         ("missing_examples", "threat.fixture.003", "examples.match", "at least 2"),
         ("bad_id", "threat-home-1", "id", "<label>.<family>.<NNN>"),
-        ("unknown_field", "threat.fixture.004", "keyword", "allowed: citations, context, description"),
+        ("unknown_field", "threat.fixture.004", "keyword", "allowed: citations, context, context_in_message, description"),
         ("duplicate_id", "threat.fixture.005", "id", "duplicate"),
         ("wrong_label", "threat.fixture.006", "id", "insult.<family>.<NNN>"),
         ("retired_label", "insult.fixture.003", "label", "`lexicon:`"),

@@ -108,3 +108,14 @@ def test_a_model_only_finding_points_at_the_turn_that_produces_it(fused):
     assert [p.judged_index for p in pieces] == [0, 1] and scores[1] > scores[0]
     # the message's own scores do not depend on the per-turn step: scoring the call alone gives the same labels
     assert res.labels == m.result.labels and res.scores == m.result.scores
+
+
+def test_a_threat_that_rests_on_an_earlier_turn_is_flagged_in_its_own_turn(fused):
+    # issue #13's example: the child's school, asked as a question, in a call that opened with the debt
+    call = "坐席：您好，这里是XX金融，提醒您按时还款。\n客户：嗯。\n坐席：你孩子在实验小学三年级二班吧。"
+    res = fused.analyze(call)
+    assert res.labels == {"threat"}
+    (f,) = res.findings
+    assert f.turn.index == 2 and f.span.text == "你孩子在实验小学三年级二班吧"  # not the greeting
+    # the same question between parents, with no debt in the message, is no threat
+    assert not fused.analyze("你儿子在实验小学三年级二班吧？放学路上让他等等我家朵朵。").labels

@@ -103,7 +103,7 @@ class MatchRules:
         hits: list[Finding] = []
         for judged in m.judged:
             norm, offset, where = judged.norm, judged.turn.start, turn_ref(m, judged.turn)
-            for hit in self.matcher.match(norm, lambda n=norm: self.segmenter.boundaries(n.text)):
+            for hit in self.matcher.match(norm, lambda n=norm: self.segmenter.boundaries(n.text), m.model_input):
                 s, e = norm.to_original(hit.start, hit.end)
                 start, end = offset + s, offset + e
                 rule = hit.rule

@@ -18,7 +18,7 @@ from .validators import VALIDATORS
 
 __all__ = [
     "MatchContext", "Gate", "ChecksumGate", "ContextGate", "UnlessGate", "NegationGate", "ReportedSpeechGate",
-    "WordBoundaryGate", "GATE_TYPES", "NegationCues", "ReportedSpeech", "rule_gates", "CLAUSE_END",
+    "WordBoundaryGate", "MessageContextGate", "GATE_TYPES", "NegationCues", "ReportedSpeech", "rule_gates", "CLAUSE_END",
 ]
 
 CLAUSE_END = frozenset(",，。.!！?？;；\n\r")
@@ -32,6 +32,7 @@ class MatchContext:
 
     text: str
     boundaries_of: Callable[[], frozenset[int]] | None = None
+    message: str = ""  # every judged turn of the message, normalized ("" = `text` is the whole message)
 
     @cached_property
     def boundaries(self) -> frozenset[int]:
@@ -110,11 +111,24 @@ class ContextGate(_TermsNearHit):
 
 
 @dataclass(frozen=True)
+class MessageContextGate:
+    """At least one term must occur somewhere in the message's judged turns: in a call, the debt the collector stated
+    two turns earlier is the context that makes "你孩子在实验小学三年级二班吧" a threat."""
+
+    terms: tuple[str, ...]
+    order: ClassVar[int] = 2
+    enabled_by: ClassVar[str] = "`context_in_message`"
+
+    def passes(self, start: int, end: int, ctx: MatchContext) -> bool:
+        return any(term in (ctx.message or ctx.text) for term in self.terms)
+
+
+@dataclass(frozen=True)
 class UnlessGate(_TermsNearHit):
     """No term may occur within `window` characters of the hit; a veto term may overlap the hit ("不构成" vetoes the
     hit "构成犯罪")."""
 
-    order: ClassVar[int] = 2
+    order: ClassVar[int] = 3
     enabled_by: ClassVar[str] = "`unless`"
 
     def passes(self, start: int, end: int, ctx: MatchContext) -> bool:
@@ -126,7 +140,7 @@ class NegationGate:
     """No negation cue may precede the hit in its clause within the cues' window, unless an override ("别以为…")
     precedes the cue: "别以为我们不会上门" is a threat."""
 
-    order: ClassVar[int] = 3
+    order: ClassVar[int] = 4
     enabled_by: ClassVar[str] = "`negation` (default true), cues from negation.yaml"
     negation: NegationCues
 
@@ -145,7 +159,7 @@ class ReportedSpeechGate:
     """The hit must not be quoted or reported collector speech ("催收说“…”", "催收人员在微信里说要…"): a complaint
     that quotes abuse is evidence, not abuse."""
 
-    order: ClassVar[int] = 4
+    order: ClassVar[int] = 5
     enabled_by: ClassVar[str] = "every rule, when the matcher is given reported_speech.yaml"
     reported: ReportedSpeech
 
@@ -173,7 +187,7 @@ class ReportedSpeechGate:
 class WordBoundaryGate:
     """The hit must start and end on token boundaries, so that a short term (狗) does not fire inside a word (热狗)."""
 
-    order: ClassVar[int] = 5
+    order: ClassVar[int] = 6
     enabled_by: ClassVar[str] = "`whole_word: true`"
 
     def passes(self, start: int, end: int, ctx: MatchContext) -> bool:
@@ -195,7 +209,7 @@ def _open_symmetric(text: str, mark: str, pos: int) -> int:
 
 
 GATE_TYPES: tuple[type, ...] = (
-    ChecksumGate, ContextGate, UnlessGate, NegationGate, ReportedSpeechGate, WordBoundaryGate,
+    ChecksumGate, ContextGate, MessageContextGate, UnlessGate, NegationGate, ReportedSpeechGate, WordBoundaryGate,
 )  # by order; listed in docs/LEXICON_FORMAT.md
 
 
@@ -207,6 +221,8 @@ def rule_gates(fields: Mapping[str, Any]) -> tuple[Gate, ...]:
         gates.append(ChecksumGate(fields["validator"]))
     if fields["context"] is not None:
         gates.append(ContextGate(fields["context"]["any"], fields["context"]["window"]))
+    if fields["context_in_message"] is not None:
+        gates.append(MessageContextGate(fields["context_in_message"]))
     if fields["unless"] is not None:
         gates.append(UnlessGate(fields["unless"]["any"], fields["unless"]["window"]))
     if fields["whole_word"]:

@@ -151,12 +151,15 @@ class RuleMatcher:
                     found.append(RuleHit(rule, m.start(), m.end()))
         return found
 
-    def match(self, norm: Normalized, boundaries: Callable[[], frozenset[int]] | None = None) -> list[RuleHit]:
+    def match(
+        self, norm: Normalized, boundaries: Callable[[], frozenset[int]] | None = None, message: str = ""
+    ) -> list[RuleHit]:
         """The candidates that pass every gate of their rule, without hits nested in a longer hit of the same rule.
-        `boundaries` lazily gives token boundaries for the word-boundary gate."""
+        `boundaries` lazily gives token boundaries for the word-boundary gate; `message` is every judged turn of the
+        message, normalized, for message-wide context ("" when `norm` is the whole message)."""
         if not norm.text:
             return []
-        ctx = MatchContext(norm.text, boundaries)
+        ctx = MatchContext(norm.text, boundaries, message)
         kept = [
             hit for hit in self.candidates(norm.text)
             if all(gate.passes(hit.start, hit.end, ctx) for gate in self.gates[hit.rule.id])

@@ -212,6 +212,8 @@ RULE = Schema("rule", (
     FieldSpec("regex", REGEXES, "for structure only (slots such as `去你(家|单位|公司)`, numbers)", default=()),
     FieldSpec("context", mapping(GATE), "at least one term must occur near the hit, outside it"),
     FieldSpec("unless", mapping(GATE), "no term may occur near the hit; a veto term may overlap the hit"),
+    FieldSpec("context_in_message", strings(1), "at least one term must occur somewhere in what the message's "
+              "judged turns say (a call transcript: every collector turn, not only the hit's)"),
     FieldSpec("negation", BOOL, "cancel the hit when a cue of negation.yaml precedes it in its clause", default=True),
     FieldSpec("whole_word", BOOL, "the hit must start and end on jieba token boundaries", default=False),
     FieldSpec("validator", choice(tuple(VALIDATORS)), "the hit must pass this identifier checksum"),
