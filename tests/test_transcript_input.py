@@ -100,6 +100,7 @@ def test_a_model_only_finding_points_at_the_turn_that_produces_it(fused):
     assert insult.turn.index == 2 and "垃鸡" in insult.span.text  # not the greeting in turn 0
     assert OBFUSCATED_INSULT_CALL[insult.span.start:insult.span.end] == insult.span.text
     assert "the judged turn the model scores highest for this label" in insult.evidence[0].description
+    assert insult.to_dict()["how"] == insult.evidence[0].description  # the scored CSV says it too
     (m,) = fused.run([OBFUSCATED_INSULT_CALL], until="fuse")
     (unlocated,) = [f for f in m.result.findings if f.label == "insult"]
     assert unlocated.turn.index == 0  # before `locate`: the first collector turn, the greeting

@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from .domain import LABELS, Label, Risk, Role
+from .domain import LABELS, MODEL_RULE_ID, Label, Risk, Role
 
 __all__ = ["Span", "Citation", "Evidence", "Finding", "Result", "TurnRef"]
 
@@ -109,6 +109,8 @@ class Finding:
             "score": round(self.score, 4),
             "citation": [str(c) for c in ev.citations] if ev else [],
             **(self.turn.to_dict() if self.turn else {}),
+            # a finding no rule backs says how it was found and located
+            **({"how": ev.description} if ev and ev.rule_id == MODEL_RULE_ID else {}),
         }
 
 
