@@ -120,3 +120,24 @@ def test_a_threat_that_rests_on_an_earlier_turn_is_flagged_in_its_own_turn(fused
     assert f.turn.index == 2 and f.span.text == "你孩子在实验小学三年级二班吧"  # not the greeting
     # the same question between parents, with no debt in the message, is no threat
     assert not fused.analyze("你儿子在实验小学三年级二班吧？放学路上让他等等我家朵朵。").labels
+
+
+@pytest.mark.parametrize("first,second", [("说话人1", "说话人2"), ("spk0", "spk1"), ("SPEAKER_00", "SPEAKER_01"),
+                                          ("A", "B"), ("[00:00:03] 说话人1", "[00:00:09] 说话人2")])
+def test_speech_to_text_labels_never_hand_the_customers_insult_to_the_collector(fused, first, second):
+    # issue #13: anonymous speaker labels were not recognised, so the customer's insult was reported as the collector's
+    call = (f"{first}：您好，这里是平台贷后部，工号3021，您的账单已逾期五天，请今天处理一下还款。\n"
+            f"{second}：你个傻逼，天天打，滚。\n{first}：好的，请您记得按时还款，打扰了。")
+    res = fused.analyze(call)
+    assert not res.labels and not res.findings, (first, res)
+
+
+def test_speech_to_text_files_never_hand_the_customers_insult_to_the_collector(fused):
+    from pathlib import Path
+
+    from yuefu_nlp.text.transcript_files import read_transcript
+
+    fixtures = Path(__file__).parent / "fixtures" / "transcripts"
+    for name in ("call_whisperx.json", "call_segments.json", "call.srt", "call.vtt", "call_anonymous.txt"):
+        res = fused.analyze(read_transcript(fixtures / name))
+        assert all(f.turn is not None and f.turn.role != Role.CUSTOMER for f in res.findings), name
