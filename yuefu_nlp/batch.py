@@ -27,7 +27,7 @@ from .text.decode import detect_encoding
 from .text.transcript_files import TRANSCRIPT_SUFFIXES, read_transcript
 from .types import Result
 
-__all__ = ["OUTPUT_COLUMNS", "ScoreSummary", "score_csv", "score_folder", "result_columns"]
+__all__ = ["OUTPUT_COLUMNS", "ScoreSummary", "score_csv", "score_folder", "result_columns", "text_problem"]
 
 OUTPUT_COLUMNS: tuple[str, ...] = (
     ("flagged", "labels", "risk") + LABELS + tuple(f"{label}_score" for label in LABELS) + ("evidence", "error")
@@ -151,7 +151,8 @@ def _records(f: IO[str]) -> Iterator[_Record]:
         yield _Record(row, "", first)
 
 
-def _text_problem(value: str, max_chars: int) -> str:
+def text_problem(value: str, max_chars: int = DEFAULT_MAX_CHARS) -> str:
+    """Why one text cannot be scored ("" = it can): the row check of `yuefu score`, shared with frame.py."""
     if value.strip() in _MISSING:
         return "missing text"
     if len(value) > max_chars:
@@ -270,7 +271,7 @@ def score_folder(
             except OSError as exc:
                 yield _Row([path.name, ""], f"cannot read the file: {exc.strerror or exc}")
             else:
-                yield _Row([path.name, text], _text_problem(text, max_chars))
+                yield _Row([path.name, text], text_problem(text, max_chars))
 
     _write_scored(rows(), ["file", "text"], 1, str(out_path), "utf-8", fmt, analyzer, batch_size, progress, summary)
     summary.seconds = time.perf_counter() - started
@@ -287,7 +288,7 @@ def _csv_rows(records: Iterable[_Record], header: list[str], text_idx: int, max_
             fixed = (fields + [""] * len(header))[: len(header)]
             yield _Row(fixed, f"row has {len(fields)} fields, header has {len(header)}")
         else:
-            yield _Row(fields, _text_problem(fields[text_idx], max_chars))
+            yield _Row(fields, text_problem(fields[text_idx], max_chars))
 
 
 def _write_scored(
