@@ -7,7 +7,8 @@ import os
 import sys
 from typing import Sequence
 
-from .domain import BACKENDS, DEFAULT_MAX_CHARS, LABEL_ANSI, LABEL_ZH, MODEL_RULE_ID, Backend
+from . import __version__
+from .domain import BACKENDS, DEFAULT_MAX_CHARS, LABEL_ANSI, LABEL_ZH, MODEL_RULE_ID, Backend, Risk
 from .errors import YuefuError
 from .text.decode import read_text
 from .text.roles import parse_roles
@@ -26,9 +27,18 @@ def _load(backend: str, model_dir: str | None, roles: str | None = None):
 
 
 def _default_backend() -> str:
+    """fused when a model is there; rules (with a note) when none is shipped. A YUEFU_MODEL_DIR that is set always
+    means the model: if it is unusable, loading says why, instead of quietly scoring with rules only."""
     from .runtime.paths import default_model_dir
 
+    if os.environ.get("YUEFU_MODEL_DIR"):
+        return Backend.FUSED
     return Backend.FUSED if default_model_dir().joinpath("model.onnx").exists() else Backend.RULES
+
+
+# --fail-on: which results make `score` and `check` exit 1, as linters do (0: none, 2: an error stopped the run)
+FAIL_ON = {"any": lambda risk, flagged: flagged, "medium": lambda risk, flagged: risk in (Risk.MEDIUM, Risk.HIGH),
+           "high": lambda risk, flagged: risk == Risk.HIGH}
 
 
 def _cmd_score(args: argparse.Namespace) -> int:
@@ -49,7 +59,11 @@ def _cmd_score(args: argparse.Namespace) -> int:
     print(summary.format(), file=sys.stderr)
     if args.output != "-":
         print(f"wrote {args.output} (backend: {backend})", file=sys.stderr)
-    return 0
+    if args.fail_on is None:
+        return 0
+    found = {"any": summary.flagged, "medium": summary.risk[Risk.MEDIUM] + summary.risk[Risk.HIGH],
+             "high": summary.risk[Risk.HIGH]}[args.fail_on]
+    return 1 if found else 0
 
 
 def highlight(result: Result, color: bool) -> str:
@@ -113,10 +127,19 @@ def _cmd_check(args: argparse.Namespace) -> int:
         if speakers is not None:  # anonymous speakers: say who was taken for the collector, and how sure
             print(speakers.describe())
         print(format_report(result, color=color))
-    return 0
+    return 1 if args.fail_on and FAIL_ON[args.fail_on](result.risk, result.flagged) else 0
 
 
 def _cmd_evaluate(args: argparse.Namespace) -> int:
+    try:
+        return _evaluate(args)
+    except ModuleNotFoundError as exc:  # a light install: `yuefu score` needs none of the evaluation extra
+        print(f"error: yuefu evaluate needs {exc.name}, which is not installed. Install the evaluation extra: "
+              f"pip install 'yuefu_nlp[eval]' (or pass --no-plots to skip the figures)", file=sys.stderr)
+        return 2
+
+
+def _evaluate(args: argparse.Namespace) -> int:
     from .evaluation.report import run_evaluation, write_evaluation
     from .evaluation.summary import format_summary
 
@@ -141,6 +164,7 @@ _ROLES_HELP = ("speaker roles of call transcripts, on top of the built-in prefix
 
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="yuefu", description="Flag abusive or illegal Chinese debt-collection messages.")
+    p.add_argument("--version", action="version", version=f"yuefu_nlp {__version__}")
     sub = p.add_subparsers(dest="command", required=True)
 
     s = sub.add_parser("score", help="score a CSV of messages, or a folder of transcripts, into the scored-CSV contract")
@@ -157,6 +181,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help=f"longer texts get an error instead of a score (default {DEFAULT_MAX_CHARS})")
     s.add_argument("--no-progress", action="store_true", help="no progress bar")
     s.add_argument("--roles", default=None, help=_ROLES_HELP)
+    s.add_argument("--fail-on", choices=list(FAIL_ON), default=None,
+                   help="exit 1 when any row is flagged (any), has risk medium or high (medium), or high (high); "
+                        "0 otherwise; 2 on an error")
     s.set_defaults(func=_cmd_score)
 
     c = sub.add_parser("check", help="explain one message or transcript: spans, rules and the law they break")
@@ -167,6 +194,9 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--model-dir", default=None)
     c.add_argument("--json", action="store_true", help="print the result as JSON")
     c.add_argument("--roles", default=None, help=_ROLES_HELP)
+    c.add_argument("--fail-on", choices=list(FAIL_ON), default=None,
+                   help="exit 1 when the text is flagged (any), has risk medium or high (medium), or high (high); "
+                        "0 otherwise; 2 on an error")
     c.set_defaults(func=_cmd_check)
 
     e = sub.add_parser("evaluate", help="measure backends and baselines on labelled data: metrics JSON, plots, errors")
@@ -201,6 +231,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted; no output file was written", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # `yuefu score ... -o - | head`: the reader has all it wanted
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no second error when Python flushes stdout
+        return 0
 
 
 if __name__ == "__main__":
