@@ -7,6 +7,7 @@ unusable (no text column, a clash with an output column name) stop the run, and 
 from __future__ import annotations
 
 import csv
+import glob
 import io
 import json
 import os
@@ -50,6 +51,7 @@ class ScoreSummary:
     risk: dict[str, int] = field(default_factory=lambda: {level: 0 for level in RISK_LEVELS})
     seconds: float = 0.0
     encoding: str = ""
+    stale_parts_removed: int = 0  # half-written outputs of killed runs, found beside the output and removed
 
     def format(self) -> str:
         rate = self.rows / self.seconds if self.seconds > 0 else 0.0
@@ -59,6 +61,8 @@ class ScoreSummary:
             f"rows {self.rows} | scored {self.scored} | errors {self.errors} | flagged {self.flagged}\n"
             f"per label: {labels}\nrisk: {risk}\n"
             f"{self.seconds:.1f} s ({rate:.0f} rows/s), input encoding {self.encoding}"
+            + (f"\nremoved {self.stale_parts_removed} half-written output(s) of killed runs"
+               if self.stale_parts_removed else "")
         )
 
 
@@ -175,19 +179,33 @@ def _open_input(path: str) -> tuple[IO[str], str]:
 
 
 class _AtomicOutput:
-    """Write to a temporary file beside the target and rename at the end: an interrupted run leaves no half file."""
+    """Write to a temporary file beside the target and rename at the end: an interrupted run leaves no half file.
+
+    The temporary name carries the process id (`.scored.csv.<pid>.<random>.part`), so the half-written outputs of runs
+    that were killed outright (SIGKILL, a power cut) are recognised and removed by the next run. The finished file gets
+    the permissions the umask gives any new file (mkstemp's 0600 would hide it from colleagues on a shared drive).
+    """
 
     def __init__(self, path: str, encoding: str) -> None:
         self.path = path
+        self.stale_removed = 0
         if path == "-":
             self.tmp = None
             self.fh: IO[str] = io.TextIOWrapper(
                 sys.stdout.buffer, encoding=encoding, errors="surrogateescape", newline="", write_through=True
             )
-        else:
-            target = Path(path)
-            fd, self.tmp = tempfile.mkstemp(dir=target.parent or ".", prefix=f".{target.name}.", suffix=".part")
-            self.fh = open(fd, "w", encoding=encoding, errors="surrogateescape", newline="")  # noqa: SIM115
+            return
+        target = Path(path)
+        folder = target.parent
+        if not folder.is_dir():
+            raise InputError(f"the output folder {folder} does not exist; create it or choose another -o")
+        if target.is_dir():
+            raise InputError(f"the output {target} is a folder; name a file, e.g. -o {target / 'scored.csv'}")
+        if not os.access(folder, os.W_OK):
+            raise InputError(f"cannot write to {folder}; choose another -o")
+        self.stale_removed = _remove_stale_parts(target)
+        fd, self.tmp = tempfile.mkstemp(dir=folder, prefix=f".{target.name}.{os.getpid()}.", suffix=".part")
+        self.fh = open(fd, "w", encoding=encoding, errors="surrogateescape", newline="")  # noqa: SIM115
 
     def commit(self) -> None:
         self.fh.flush()
@@ -196,6 +214,9 @@ class _AtomicOutput:
             return
         os.fsync(self.fh.fileno())
         self.fh.close()
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(self.tmp, 0o666 & ~umask)
         os.replace(self.tmp, self.path)
 
     def abort(self) -> None:
@@ -208,6 +229,34 @@ class _AtomicOutput:
             pass
 
 
+def _remove_stale_parts(target: Path) -> int:
+    """Remove `.<name>.<pid>.*.part` files beside `target` whose process is gone; a live run's part is left alone."""
+    removed = 0
+    for part in target.parent.glob(f".{glob.escape(target.name)}.*.part"):
+        pid = part.name[len(target.name) + 2:].split(".", 1)[0]
+        if pid.isdigit() and not _alive(int(pid)):
+            part.unlink(missing_ok=True)
+            removed += 1
+    return removed
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process: alive
+        return True
+    return True
+
+
+def _refuse_overwriting_input(in_path: str | Path, out_path: str | Path, force: bool) -> None:
+    if force or str(in_path) == "-" or str(out_path) == "-" or not Path(out_path).exists():
+        return
+    if Path(in_path).resolve() == Path(out_path).resolve():
+        raise InputError(f"the output {out_path} is the input; choose another -o (or pass --force to replace it)")
+
+
 def score_csv(
     in_path: str | Path,
     out_path: str | Path,
@@ -218,10 +267,13 @@ def score_csv(
     fmt: Literal["csv", "jsonl"] = "csv",
     max_chars: int = DEFAULT_MAX_CHARS,
     progress: bool = True,
+    force: bool = False,
 ) -> ScoreSummary:
-    """Score every row of a CSV (`-` = stdin) into `out_path` (`-` = stdout) and return a summary."""
+    """Score every row of a CSV (`-` = stdin) into `out_path` (`-` = stdout) and return a summary. The output never
+    replaces the input unless `force`."""
     if fmt not in ("csv", "jsonl"):
         raise ConfigError("fmt must be 'csv' or 'jsonl'")
+    _refuse_overwriting_input(in_path, out_path, force)
     started = time.perf_counter()
     summary = ScoreSummary()
     fin, encoding = _open_input(str(in_path))
@@ -297,6 +349,7 @@ def _write_scored(
 ) -> None:
     """Score `rows` batch by batch and write each with its added columns; the output appears only when all is done."""
     out = _AtomicOutput(out_path, out_encoding)
+    summary.stale_parts_removed = out.stale_removed
     try:
         writer = csv.writer(out.fh, lineterminator="\n") if fmt == "csv" else None
         if writer is not None:

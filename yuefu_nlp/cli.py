@@ -4,7 +4,9 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import signal
 import sys
+import threading
 from typing import Sequence
 
 from . import __version__
@@ -55,7 +57,8 @@ def _cmd_score(args: argparse.Namespace) -> int:
     if args.input != "-" and Path(args.input).is_dir():  # a folder of transcript files: one row per file
         summary = score_folder(args.input, args.output, **options)  # type: ignore[arg-type]
     else:
-        summary = score_csv(args.input, args.output, text_col=args.text_col, **options)  # type: ignore[arg-type]
+        summary = score_csv(args.input, args.output, text_col=args.text_col, force=args.force,
+                            **options)  # type: ignore[arg-type]
     print(summary.format(), file=sys.stderr)
     if args.output != "-":
         print(f"wrote {args.output} (backend: {backend})", file=sys.stderr)
@@ -162,6 +165,24 @@ _ROLES_HELP = ("speaker roles of call transcripts, on top of the built-in prefix
                "说话人1=collector,说话人2=customer")
 
 
+def _positive(value: str) -> int:
+    try:
+        n = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {value!r}") from None
+    if n < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {n}")
+    return n
+
+
+class _Terminated(Exception):
+    """SIGTERM (timeout, docker stop, a scheduler): unwind like Ctrl-C, so no half-written output stays behind."""
+
+
+def _on_sigterm(signum: int, frame: object) -> None:
+    raise _Terminated
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="yuefu", description="Flag abusive or illegal Chinese debt-collection messages.")
     p.add_argument("--version", action="version", version=f"yuefu_nlp {__version__}")
@@ -175,11 +196,12 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--backend", choices=BACKENDS, default=None,
                    help="fused (default when the shipped model is present), rules, or model")
     s.add_argument("--model-dir", default=None, help="model folder (default: the shipped model)")
-    s.add_argument("--batch-size", type=int, default=64, help="rows per batch (default 64)")
+    s.add_argument("--batch-size", type=_positive, default=64, help="rows per batch (default 64)")
     s.add_argument("--format", choices=["csv", "jsonl"], default="csv", help="output format (default csv)")
-    s.add_argument("--max-chars", type=int, default=DEFAULT_MAX_CHARS,
+    s.add_argument("--max-chars", type=_positive, default=DEFAULT_MAX_CHARS,
                    help=f"longer texts get an error instead of a score (default {DEFAULT_MAX_CHARS})")
     s.add_argument("--no-progress", action="store_true", help="no progress bar")
+    s.add_argument("--force", action="store_true", help="allow the output to replace the input file")
     s.add_argument("--roles", default=None, help=_ROLES_HELP)
     s.add_argument("--fail-on", choices=list(FAIL_ON), default=None,
                    help="exit 1 when any row is flagged (any), has risk medium or high (medium), or high (high); "
@@ -220,6 +242,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    previous = None
+    if threading.current_thread() is threading.main_thread():
+        previous = signal.signal(signal.SIGTERM, _on_sigterm)
     try:
         return int(args.func(args))
     except YuefuError as exc:
@@ -231,9 +256,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted; no output file was written", file=sys.stderr)
         return 130
+    except _Terminated:
+        print("terminated; no output file was written", file=sys.stderr)
+        return 143
     except BrokenPipeError:  # `yuefu score ... -o - | head`: the reader has all it wanted
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no second error when Python flushes stdout
         return 0
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
 
 
 if __name__ == "__main__":
