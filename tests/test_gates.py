@@ -10,6 +10,7 @@ from yuefu_nlp.rules import (
     ChecksumGate, ContextGate, MatchContext, NegationGate, ReportedSpeechGate, RuleMatcher, UnlessGate,
     WordBoundaryGate, load_lexicons, load_negation, load_reported_speech,
 )
+from yuefu_nlp.rules.gates import MessageContextGate
 from yuefu_nlp.text.normalize import Normalizer
 from yuefu_nlp.text.segment import Segmenter
 
@@ -106,3 +107,87 @@ def test_gate_order_does_not_change_the_hits():
         assert set(matcher.match(norm, lambda t=norm.text: segmenter.boundaries(t))) <= set(forward), text
         rejected_any |= len(forward) < len(candidates)
     assert rejected_any  # some gate rejected something, so the comparison meant something
+
+
+# The gates look beyond their hit through per-text look-ups (MatchContext.where); these references scan the text per
+# hit, as the gates once did, and every gate must agree with its reference on every short span of crafted texts.
+CRAFTED = (
+    "催收说“明天上门找你”，别以为我们不会上门。投诉：催收员说“傻逼”",
+    "示例“傻逼“傻逼”傻逼”\n话术「上门」找你「老赖」比如『上门",
+    "\"上门\"他说\"傻逼\"找你家人\"上门",
+    "我们不会上门找你，难道不会上门吗？禁止上门，也没有上门。你以为我们不会去你家",
+    "有人在微信里说要上门。你刚才说我们是骗子，傻逼\n‘上门’他们的人扬言‘找你’",
+    "上门" * 40 + "不会" + "上门" * 10,
+)
+
+
+def _spans(text: str):
+    return [(s, s + n) for s in range(len(text)) for n in (1, 2, 3) if s + n <= len(text)]
+
+
+def _reference_clause_start(text: str, pos: int) -> int:
+    i = pos - 1
+    while i >= 0 and text[i] not in gate_module.CLAUSE_END:
+        i -= 1
+    return i + 1
+
+
+def _reference_negation(neg, text: str, start: int) -> bool:
+    clause = _reference_clause_start(text, start)
+    if not any(cue in text[max(clause, start - neg.window):start] for cue in neg.cues):
+        return True
+    return any(o in text[clause:start] for o in neg.overrides)
+
+
+def _reference_reported(rs, text: str, start: int, end: int) -> bool:
+    sentence_start = start - 1
+    while sentence_start >= 0 and text[sentence_start] not in gate_module.SENTENCE_END:
+        sentence_start -= 1
+    sentence_start += 1
+    if rs.reporter.search(text[max(sentence_start, start - rs.reporter_window):start]):
+        return False
+    for opening, closing in rs.quote_pairs:
+        if opening == closing:
+            marks = [i for i in range(start) if text[i] == opening]
+            q = marks[-1] if len(marks) % 2 == 1 else -1
+        else:
+            q = text.rfind(opening, 0, start)
+        if q < 0 or (opening != closing and text.find(closing, q + 1, start) >= 0) or text.find(closing, end) < 0:
+            continue
+        if any(word in text[max(0, q - rs.introducer_window):q] for word in rs.introducers):
+            return False
+    return True
+
+
+@pytest.mark.parametrize("text", CRAFTED)
+def test_negation_gate_agrees_with_a_scan_per_hit(text):
+    gate, ctx = NegationGate(NEGATION), MatchContext(text)
+    for s, e in _spans(text):
+        assert gate.passes(s, e, ctx) is _reference_negation(NEGATION, text, s), (text, s, e)
+
+
+@pytest.mark.parametrize("text", CRAFTED)
+def test_reported_speech_gate_agrees_with_a_scan_per_hit(text):
+    gate, ctx = ReportedSpeechGate(REPORTED), MatchContext(text)
+    for s, e in _spans(text):
+        assert gate.passes(s, e, ctx) is _reference_reported(REPORTED, text, s, e), (text, s, e)
+
+
+@pytest.mark.parametrize("text", CRAFTED)
+def test_terms_anywhere_agree_with_a_scan_per_hit(text):
+    """Window 0 (context, unless) and the message-wide context look the terms up once per text."""
+    terms = ("上门", "傻逼傻逼", "骗子", "“傻")
+    message = "你欠款三个月了" if "上门" in text else ""
+    ctx = MatchContext(text, message=message)
+    anywhere = any(t in text for t in terms)
+    for s, e in _spans(text):
+        assert ContextGate(terms, 0).passes(s, e, ctx) is anywhere
+        assert UnlessGate(terms, 0).passes(s, e, ctx) is not anywhere
+        assert MessageContextGate(("欠款",)).passes(s, e, ctx) is ("欠款" in (message or text))
+
+
+def test_where_finds_overlapping_occurrences_and_character_sets():
+    ctx = MatchContext("啊啊啊，啊。")
+    assert ctx.where("啊啊") == (0, 1)
+    assert ctx.where(frozenset("，。")) == (3, 5)
+    assert ctx.span_start(frozenset("，。"), 4) == 4 and ctx.span_start(frozenset("，。"), 3) == 0

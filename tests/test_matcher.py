@@ -69,3 +69,12 @@ def test_spans_map_through_normalization(mini):
 def test_regex_prefilter_first_chars(pattern, expected):
     got = first_chars(pattern)
     assert (set(got) if got is not None else None) == expected
+
+
+def test_a_repeated_slur_keeps_every_hit():
+    """Issue #14: '傻逼' * 5000 gave 5000 hits of one rule when the gates scanned back per hit; the per-text look-ups
+    keep them all (the benchmark, scripts/bench_pathological.py, times it)."""
+    an = Analyzer.load(backend="rules")
+    hits = an.matcher.match(Normalizer().normalize("傻逼" * 5000))
+    assert len(hits) == 5000 and {h.rule.id for h in hits} == {"insult.profanity.002"}
+    assert len(an.analyze("傻逼" * 5000).findings) == 5000

@@ -10,9 +10,10 @@ A rule's own fields build its gates (`rule_gates`, called by the loader); the ga
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-from functools import cached_property
-from typing import Any, Callable, ClassVar, Mapping, Protocol
+from bisect import bisect_left
+from dataclasses import dataclass, field
+from functools import cache, cached_property
+from typing import Any, Callable, ClassVar, Mapping, Protocol, Sequence
 
 from .validators import VALIDATORS
 
@@ -28,15 +29,40 @@ SENTENCE_END = frozenset("。!！?？\n")
 @dataclass(frozen=True)
 class MatchContext:
     """One normalized text as the gates see it. Token boundaries are computed on first use only: most texts have no
-    hit of a whole-word rule, and segmenting is the slowest step."""
+    hit of a whole-word rule, and segmenting is the slowest step.
+
+    What a gate looks for beyond its hit (a sentence end, a quotation mark, a term anywhere) is found once per text
+    by `where` and looked up per hit with a bisect: a gate that scanned the text per hit made matching quadratic in
+    the number of hits ('傻逼' * 20000)."""
 
     text: str
     boundaries_of: Callable[[], frozenset[int]] | None = None
     message: str = ""  # every judged turn of the message, normalized ("" = `text` is the whole message)
+    _where: dict[str | frozenset[str], tuple[int, ...]] = field(default_factory=dict, init=False, repr=False,
+                                                                compare=False)
 
     @cached_property
     def boundaries(self) -> frozenset[int]:
         return self.boundaries_of() if self.boundaries_of else frozenset({0, len(self.text)})
+
+    @cached_property
+    def whole_message(self) -> MatchContext:
+        """The message's judged turns as a context of their own (this one when `text` is the whole message)."""
+        return MatchContext(self.message) if self.message else self
+
+    def where(self, needle: str | frozenset[str]) -> tuple[int, ...]:
+        """Ascending start of every occurrence in the text of `needle`: a string (overlapping occurrences included,
+        as `str.find` sees them) or any one character of a set."""
+        found = self._where.get(needle)
+        if found is None:
+            absent = isinstance(needle, str) and needle not in self.text  # the common case, and the cheap one
+            found = () if absent else tuple(m.start() for m in _needle_pattern(needle).finditer(self.text))
+            self._where[needle] = found
+        return found
+
+    def span_start(self, ends: frozenset[str], pos: int) -> int:
+        """Start of the span (clause, sentence) holding position pos, spans being cut after any character of `ends`."""
+        return _last_below(self.where(ends), pos) + 1
 
 
 class Gate(Protocol):
@@ -75,11 +101,11 @@ class _TermsNearHit:
     terms: tuple[str, ...]
     window: int
 
-    def _found(self, text: str, start: int, end: int, include_hit: bool) -> bool:
-        w = self.window
+    def _found(self, ctx: MatchContext, start: int, end: int, include_hit: bool) -> bool:
+        w, text = self.window, ctx.text
         if w == 0:
-            region = text
-        elif include_hit:
+            return any(ctx.where(term) for term in self.terms)
+        if include_hit:
             region = text[max(0, start - w):end + w]
         else:  # "\x00" keeps a term from matching across the cut-out hit
             region = text[max(0, start - w):start] + "\x00" + text[end:end + w]
@@ -107,7 +133,7 @@ class ContextGate(_TermsNearHit):
     enabled_by: ClassVar[str] = "`context`"
 
     def passes(self, start: int, end: int, ctx: MatchContext) -> bool:
-        return self._found(ctx.text, start, end, include_hit=False)
+        return self._found(ctx, start, end, include_hit=False)
 
 
 @dataclass(frozen=True)
@@ -120,7 +146,7 @@ class MessageContextGate:
     enabled_by: ClassVar[str] = "`context_in_message`"
 
     def passes(self, start: int, end: int, ctx: MatchContext) -> bool:
-        return any(term in (ctx.message or ctx.text) for term in self.terms)
+        return any(ctx.whole_message.where(term) for term in self.terms)
 
 
 @dataclass(frozen=True)
@@ -132,7 +158,7 @@ class UnlessGate(_TermsNearHit):
     enabled_by: ClassVar[str] = "`unless`"
 
     def passes(self, start: int, end: int, ctx: MatchContext) -> bool:
-        return not self._found(ctx.text, start, end, include_hit=True)
+        return not self._found(ctx, start, end, include_hit=True)
 
 
 @dataclass(frozen=True)
@@ -145,13 +171,11 @@ class NegationGate:
     negation: NegationCues
 
     def passes(self, start: int, end: int, ctx: MatchContext) -> bool:
-        text = ctx.text
-        clause = _clause_start(text, start)
-        region = text[max(clause, start - self.negation.window):start]
+        clause = ctx.span_start(CLAUSE_END, start)
+        region = ctx.text[max(clause, start - self.negation.window):start]
         if not any(cue in region for cue in self.negation.cues):
             return True
-        before = text[clause:start]
-        return any(o in before for o in self.negation.overrides)
+        return any(_occurs_within(ctx, o, clause, start) for o in self.negation.overrides)
 
 
 @dataclass(frozen=True)
@@ -165,17 +189,14 @@ class ReportedSpeechGate:
 
     def passes(self, start: int, end: int, ctx: MatchContext) -> bool:
         text, rs = ctx.text, self.reported
-        sentence_start = start - 1
-        while sentence_start >= 0 and text[sentence_start] not in SENTENCE_END:
-            sentence_start -= 1
-        sentence_start += 1
+        sentence_start = ctx.span_start(SENTENCE_END, start)
         if rs.reporter.search(text[max(sentence_start, start - rs.reporter_window):start]):
             return False
         for opening, closing in rs.quote_pairs:
-            q = text.rfind(opening, 0, start) if opening != closing else _open_symmetric(text, opening, start)
-            if q < 0 or (opening != closing and text.find(closing, q + 1, start) >= 0):
+            q = _last_within(ctx, opening, 0, start) if opening != closing else _open_symmetric(ctx, opening, start)
+            if q < 0 or (opening != closing and _occurs_within(ctx, closing, q + 1, start)):
                 continue
-            if text.find(closing, end) < 0:
+            if not _occurs_within(ctx, closing, end, len(text)):
                 continue
             intro = text[max(0, q - rs.introducer_window):q]
             if any(word in intro for word in rs.introducers):
@@ -195,17 +216,36 @@ class WordBoundaryGate:
         return start in bounds and end in bounds
 
 
-def _clause_start(text: str, pos: int) -> int:
-    i = pos - 1
-    while i >= 0 and text[i] not in CLAUSE_END:
-        i -= 1
-    return i + 1
+@cache
+def _needle_pattern(needle: str | frozenset[str]) -> re.Pattern[str]:
+    """A regex matching at the start of every occurrence of a string (overlaps included) or of a set's characters."""
+    if isinstance(needle, frozenset):
+        return re.compile("[" + "".join(re.escape(c) for c in sorted(needle)) + "]")
+    return re.compile("(?=" + re.escape(needle) + ")")
 
 
-def _open_symmetric(text: str, mark: str, pos: int) -> int:
-    """Index of an unclosed symmetric quote mark (") before pos, or -1."""
-    idx = [i for i in range(pos) if text[i] == mark]
-    return idx[-1] if len(idx) % 2 == 1 else -1
+def _last_below(positions: Sequence[int], pos: int) -> int:
+    """The last of the ascending `positions` below pos, or -1."""
+    i = bisect_left(positions, pos)
+    return positions[i - 1] if i else -1
+
+
+def _last_within(ctx: MatchContext, needle: str, lo: int, hi: int) -> int:
+    """Start of the last occurrence of needle inside text[lo:hi], or -1 (`text.rfind(needle, lo, hi)`)."""
+    last = _last_below(ctx.where(needle), hi - len(needle) + 1)
+    return last if last >= lo else -1
+
+
+def _occurs_within(ctx: MatchContext, needle: str, lo: int, hi: int) -> bool:
+    """Whether needle occurs inside text[lo:hi] (`needle in text[lo:hi]`)."""
+    return _last_within(ctx, needle, lo, hi) >= 0
+
+
+def _open_symmetric(ctx: MatchContext, mark: str, pos: int) -> int:
+    """Index of an unclosed symmetric quote mark (") before pos, or -1: the marks before pos are odd in number."""
+    positions = ctx.where(mark)
+    i = bisect_left(positions, pos)
+    return positions[i - 1] if i % 2 == 1 else -1
 
 
 GATE_TYPES: tuple[type, ...] = (
