@@ -10,7 +10,7 @@ it reads when it scores.
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from typing import Mapping, Protocol, Sequence
+from typing import Callable, Mapping, Protocol, Sequence
 
 from ..domain import FLAG_AT, LABELS, MODEL_RULE_ID, Backend, Label, Risk, Role
 from ..rules import RuleMatcher
@@ -48,6 +48,11 @@ BACKEND_STAGES: dict[str, tuple[str, ...]] = {
 }
 
 
+def _each(messages: Sequence[Message], step: Callable[[Message], Message]) -> list[Message]:
+    """`step` applied to every message with text; a blank one passes through (it gets an empty Result)."""
+    return [m if m.blank else step(m) for m in messages]
+
+
 @dataclass(frozen=True)
 class SplitTurns:
     """Speaker turns (text.turns) with their roles decided (text.roles): a call transcript's lines by speaker, an SMS
@@ -57,14 +62,11 @@ class SplitTurns:
     name: str = "turns"
 
     def __call__(self, messages: Sequence[Message]) -> list[Message]:
-        out = []
-        for m in messages:
-            if m.blank:
-                out.append(m)
-                continue
-            turns, speakers = speaker_turns(m.text, self.roles)
-            out.append(m.but(turns=turns, speakers=speakers))
-        return out
+        return _each(messages, self.split)
+
+    def split(self, m: Message) -> Message:
+        turns, speakers = speaker_turns(m.text, self.roles)
+        return m.but(turns=turns, speakers=speakers)
 
 
 @dataclass(frozen=True)
@@ -75,17 +77,12 @@ class Normalize:
     name: str = "normalize"
 
     def __call__(self, messages: Sequence[Message]) -> list[Message]:
-        out = []
-        for m in messages:
-            if m.blank:
-                out.append(m)
-                continue
-            judged = tuple(
-                JudgedTurn(t, self.normalizer.normalize(m.text[t.start:t.end])) for t in m.turns if t.judged
-            )
-            model_input = "\n".join(s for s in (j.norm.text.strip() for j in judged) if s)
-            out.append(m.but(judged=judged, model_input=model_input))
-        return out
+        return _each(messages, self.normalize)
+
+    def normalize(self, m: Message) -> Message:
+        judged = tuple(JudgedTurn(t, self.normalizer.normalize(m.text[t.start:t.end])) for t in m.turns if t.judged)
+        model_input = "\n".join(s for s in (j.norm.text.strip() for j in judged) if s)
+        return m.but(judged=judged, model_input=model_input)
 
 
 @dataclass(frozen=True)
@@ -97,7 +94,7 @@ class MatchRules:
     name: str = "rules"
 
     def __call__(self, messages: Sequence[Message]) -> list[Message]:
-        return [m if m.blank else m.but(rule_findings=self.findings(m)) for m in messages]
+        return _each(messages, lambda m: m.but(rule_findings=self.findings(m)))
 
     def findings(self, m: Message) -> tuple[Finding, ...]:
         hits: list[Finding] = []
