@@ -5,6 +5,9 @@ The backend decides which stages run; everything a stage adds stays on the Messa
 """
 from __future__ import annotations
 
+import hashlib
+import json
+from functools import cached_property
 from itertools import islice
 from pathlib import Path
 from typing import Any, Iterable, Iterator, Mapping, Sequence
@@ -87,6 +90,29 @@ class Analyzer:
             scorer = OnnxScorer.load(model_dir)
         return cls(normalizer=Normalizer(), segmenter=Segmenter(), matcher=matcher, scorer=scorer, backend=backend,
                    roles=roles)
+
+    @cached_property
+    def provenance(self) -> dict[str, Any]:
+        """What produces this analyzer's results, so a scored file can be traced: the package version, the backend,
+        the model folder and its model.onnx sha256 (from the manifest verified at load), and one sha256 over the
+        ruleset (every lexicon file and the rule resources beside them)."""
+        from . import __version__
+        from .resources import RESOURCES_DIR
+        from .runtime.manifest import MANIFEST, sha256_file
+
+        model = None
+        model_dir = getattr(self.scorer, "model_dir", None)
+        if model_dir is not None:
+            files = json.loads((Path(model_dir) / MANIFEST).read_text(encoding="utf-8"))["files"]
+            model = {"name": Path(model_dir).name, "sha256": files["model.onnx"]["sha256"]}
+        named = {f"lexicons/{lex.path.name}": lex.path for lex in self.matcher.lexicons}
+        named.update({p.name: p for p in RESOURCES_DIR.iterdir() if p.is_file() and p.suffix in (".yaml", ".txt")})
+        paths = [named[name] for name in sorted(named)]  # by name: the same ruleset hashes the same wherever it lies
+        digest = hashlib.sha256()
+        for name in sorted(named):
+            digest.update(f"{name}\t{sha256_file(named[name])}\n".encode())
+        return {"yuefu_nlp": __version__, "backend": str(self.backend), "model": model,
+                "rules": {"rules": len(self.matcher.rules), "files": len(paths), "sha256": digest.hexdigest()}}
 
     def with_policy(self, policy: FusionPolicy) -> "Analyzer":
         """The same analyzer deciding with another fusion policy (for tuning the policy on dev)."""

@@ -28,7 +28,7 @@ from .text.decode import detect_encoding
 from .text.transcript_files import TRANSCRIPT_SUFFIXES, read_transcript
 from .types import Result
 
-__all__ = ["OUTPUT_COLUMNS", "ScoreSummary", "score_csv", "score_folder", "result_columns", "text_problem"]
+__all__ = ["meta_path", "scored_by", "OUTPUT_COLUMNS", "ScoreSummary", "score_csv", "score_folder", "result_columns", "text_problem"]
 
 OUTPUT_COLUMNS: tuple[str, ...] = (
     ("flagged", "labels", "risk") + LABELS + tuple(f"{label}_score" for label in LABELS) + ("evidence", "error")
@@ -285,6 +285,7 @@ def score_csv(
         text_idx = header.index(text_col)
         _write_scored(_csv_rows(records, header, text_idx, max_chars), header, text_idx, str(out_path), out_encoding,
                       fmt, analyzer, batch_size, progress, summary)
+        _write_meta(out_path, analyzer, summary, in_path)
     finally:
         if str(in_path) != "-":
             fin.close()
@@ -326,6 +327,7 @@ def score_folder(
                 yield _Row([path.name, text], text_problem(text, max_chars))
 
     _write_scored(rows(), ["file", "text"], 1, str(out_path), "utf-8", fmt, analyzer, batch_size, progress, summary)
+    _write_meta(out_path, analyzer, summary, folder)
     summary.seconds = time.perf_counter() - started
     return summary
 
@@ -368,6 +370,36 @@ def _write_scored(
         _score_and_write(pending, text_idx, header, analyzer, batch_size, writer, out.fh, summary)
         bar.update(len(pending))
         bar.close()
+        out.commit()
+    except BaseException:
+        out.abort()
+        raise
+
+
+def scored_by(analyzer: Analyzer) -> str:
+    """A one-line id of what scored a record (each JSONL record carries it): version, backend, model and ruleset."""
+    p = analyzer.provenance
+    model = f"model {p['model']['name']}@{p['model']['sha256'][:12]}; " if p["model"] else ""
+    return f"yuefu_nlp {p['yuefu_nlp']} {p['backend']}; {model}rules@{p['rules']['sha256'][:12]}"
+
+
+def meta_path(out_path: str | Path) -> Path:
+    """Where the sidecar of a scored file goes: `scored.csv` -> `scored.csv.meta.json`."""
+    return Path(f"{out_path}.meta.json")
+
+
+def _write_meta(out_path: str | Path, analyzer: Analyzer, summary: ScoreSummary, source: str | Path) -> None:
+    """The sidecar that says what produced a scored file (model, its sha256, the ruleset's sha256) and what the run
+    did, written atomically beside it; none for stdout."""
+    if str(out_path) == "-":
+        return
+    meta = {"scored_by": analyzer.provenance, "input": str(source), "input_encoding": summary.encoding,
+            "output": str(out_path), "rows": summary.rows, "scored": summary.scored, "errors": summary.errors,
+            "flagged": summary.flagged, "risk": {str(k): v for k, v in summary.risk.items()},
+            "finished": time.strftime("%Y-%m-%dT%H:%M:%S%z")}
+    out = _AtomicOutput(str(meta_path(out_path)), "utf-8")
+    try:
+        out.fh.write(json.dumps(meta, ensure_ascii=False, indent=2) + "\n")
         out.commit()
     except BaseException:
         out.abort()
@@ -425,6 +457,7 @@ def _score_and_write(
         else:
             obj = dict(zip(header, row.fields))
             obj.update(cols)
+            obj["scored_by"] = scored_by(analyzer)
             fh.write(json.dumps(obj, ensure_ascii=False) + "\n")
 
 
