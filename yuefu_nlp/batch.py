@@ -448,6 +448,7 @@ def _score_and_write(
             summary.flagged += 1
             for label in result.labels:
                 summary.per_label[label] += 1
+    origin = scored_by(analyzer) if writer is None else ""  # one line per JSONL record, built once per batch
     for i, row in enumerate(pending):
         cols = results.get(i) or _error_columns(row.error)
         summary.rows += 1
@@ -457,7 +458,7 @@ def _score_and_write(
         else:
             obj = dict(zip(header, row.fields))
             obj.update(cols)
-            obj["scored_by"] = scored_by(analyzer)
+            obj["scored_by"] = origin
             fh.write(json.dumps(obj, ensure_ascii=False) + "\n")
 
 
