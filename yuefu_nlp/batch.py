@@ -28,6 +28,9 @@ from .text.decode import detect_encoding
 from .text.transcript_files import TRANSCRIPT_SUFFIXES, read_transcript
 from .types import Result
 
+# no monitor thread: a SIGTERM that lands while it starts is swallowed by the thread machinery, and the run goes on
+tqdm.monitor_interval = 0
+
 __all__ = ["meta_path", "scored_by", "OUTPUT_COLUMNS", "ScoreSummary", "score_csv", "score_folder", "result_columns", "text_problem"]
 
 OUTPUT_COLUMNS: tuple[str, ...] = (
