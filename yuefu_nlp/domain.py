@@ -11,7 +11,7 @@ from enum import Enum
 __all__ = [
     "Label", "LABELS", "LABEL_ZH", "LABEL_COLOURS", "LABEL_ANSI", "Risk", "RISK_LEVELS", "Backend", "BACKENDS",
     "Role", "COLLECTOR_PREFIXES", "CUSTOMER_PREFIXES", "ANONYMOUS_SPEAKERS", "LETTER_SPEAKER", "FLAG_AT",
-    "DEFAULT_MAX_CHARS", "MODEL_RULE_ID",
+    "DEFAULT_MAX_CHARS", "MODEL_RULE_ID", "PatternLabel", "PATTERN_LABEL_ZH",
 ]
 
 
@@ -45,6 +45,16 @@ LABEL_COLOURS: dict[str, str] = {
 LABEL_ANSI: dict[str, str] = {
     Label.THREAT: "\033[91m", Label.INSULT: "\033[95m", Label.PRIVACY_LEAK: "\033[93m", Label.FALSE_LEGAL_CLAIM: "\033[96m",
 }
+
+
+class PatternLabel(_Name):
+    """Labels of a pattern of contacts over time (`yuefu contacts`), not of one message. Kept out of Label and LABELS:
+    those are the four message labels the model and the scored-CSV columns use, and adding one would change them."""
+
+    HARASSMENT = "harassment"
+
+
+PATTERN_LABEL_ZH: dict[str, str] = {PatternLabel.HARASSMENT: "骚扰"}
 
 
 class Risk(_Name):
