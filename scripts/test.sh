@@ -6,6 +6,6 @@ cd "$(dirname "$0")/.."
 [ -x .venv/bin/python ] || python3 -m venv .venv
 .venv/bin/python -m pip install -q --upgrade pip
 # torch is pinned: any other torch request pulls a multi-GB CUDA build on the project's machines.
-.venv/bin/python -m pip install -q "torch==2.13.0" -e ".[train,eval,dev]"
+.venv/bin/python -m pip install -q "torch==2.13.0" -e ".[train,eval,contacts,dev]"
 export HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1
 exec .venv/bin/python -m pytest -m "not slow" "$@"

@@ -68,3 +68,11 @@ class ConversionError(ModelError, ValueError):
 class MissingDependencyError(YuefuError, ImportError):
     """An optional package a feature needs (pandas for yuefu_nlp.frame) is not installed; the message says what to
     pip install."""
+
+
+class PolicyError(YuefuError, ValueError):
+    """A contact policy file (`yuefu contacts --policy`) is broken. The message names the file and the field."""
+
+    def __init__(self, file: str, field: str, problem: str) -> None:
+        self.file, self.field, self.problem = file, field, problem
+        super().__init__(f"{file}: field {field!r}: {problem}")
