@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from yuefu_nlp.batch import OUTPUT_COLUMNS, score_csv
+from yuefu_nlp.batch import EXTRA_FIELDS, OUTPUT_COLUMNS, score_file
 from yuefu_nlp.cli import main
 from yuefu_nlp.domain import LABELS
 from yuefu_nlp.errors import InputError
@@ -30,12 +30,12 @@ def _read(path: Path, encoding: str = "utf-8") -> list[dict[str, str]]:
 
 def test_contract_on_the_sample(tmp_path, rules_analyzer):
     out = tmp_path / "scored.csv"
-    summary = score_csv(SAMPLE, out, analyzer=rules_analyzer, progress=False)
+    summary = score_file(SAMPLE, out, analyzer=rules_analyzer, progress=False)
     src = _read(SAMPLE)
     rows = _read(out)
     assert len(rows) == len(src) == summary.rows
     header = next(csv.reader(open(out, encoding="utf-8")))
-    assert header == list(src[0].keys()) + list(OUTPUT_COLUMNS)
+    assert header == list(src[0].keys()) + list(OUTPUT_COLUMNS) + [EXTRA_FIELDS]
     for a, b in zip(src, rows):
         assert all(b[k] == v for k, v in a.items())  # input columns unchanged, same order
         assert b["error"] == ""
@@ -58,9 +58,9 @@ BAD_ROWS = [
     ("3,NaN", "missing text"),
     ('4,"' + "好" * 200_000 + '"', "text too long"),
     ("5,12345678", "no text content"),
-    ('6,"控制\x01字符"', "control characters"),
+    ('6,"你个骗子\x01控制字符"', ""),  # control characters are removed for matching, not a reason to skip
     ('7,"坏"引号', "malformed CSV record"),
-    ("8,多,一列", "row has 3 fields"),
+    ("8,多,一列", ""),  # scored; the surplus field is kept in extra_fields
     ('9,"多行\n短信"', ""),
 ]
 
@@ -69,7 +69,7 @@ def test_bad_rows_keep_their_place(tmp_path, rules_analyzer):
     src = tmp_path / "bad.csv"
     src.write_text("id,text\n" + "\n".join(line for line, _ in BAD_ROWS) + "\n", encoding="utf-8")
     out = tmp_path / "out.csv"
-    summary = score_csv(src, out, analyzer=rules_analyzer, progress=False)
+    summary = score_file(src, out, analyzer=rules_analyzer, progress=False)
     rows = _read(out)
     assert len(rows) == len(BAD_ROWS) == summary.rows
     for row, (line, expected) in zip(rows, BAD_ROWS):
@@ -81,15 +81,19 @@ def test_bad_rows_keep_their_place(tmp_path, rules_analyzer):
     assert summary.errors == sum(1 for _, e in BAD_ROWS if e)
     ids = [r["id"] for r in rows]
     assert ids[-1] == "9" and ids[0] == "1"
+    assert rows[5]["insult"] == "1" and json.loads(rows[5]["evidence"])[0]["text"] == "骗子"
+    assert json.loads(rows[7]["extra_fields"]) == ["一列"] and rows[7]["text"] == "多"
+    assert rows[6]["id"] == "7"  # a broken record keeps the fields it has
+    assert summary.odd_width == 1
 
 
 def test_unterminated_quote_costs_one_row(tmp_path, rules_analyzer):
     src = tmp_path / "q.csv"
     src.write_text('id,text\n1,好的\n2,"没有结尾\n3,第三行\n4,第四行\n', encoding="utf-8")
     out = tmp_path / "o.csv"
-    score_csv(src, out, analyzer=rules_analyzer, progress=False)
+    score_file(src, out, analyzer=rules_analyzer, progress=False)
     rows = _read(out)
-    assert [r["id"] for r in rows] == ["1", "", "3", "4"]
+    assert [r["id"] for r in rows] == ["1", "2", "3", "4"]  # the broken row keeps its id
     assert "malformed" in rows[1]["error"]
 
 
@@ -98,7 +102,7 @@ def test_input_encodings(tmp_path, rules_analyzer, encoding):
     src = tmp_path / "enc.csv"
     src.write_text("id,text\n1,你这个老赖赶紧还钱\n2,您好，请按时还款\n", encoding=encoding)
     out = tmp_path / "o.csv"
-    summary = score_csv(src, out, analyzer=rules_analyzer, progress=False)
+    summary = score_file(src, out, analyzer=rules_analyzer, progress=False)
     assert summary.encoding == encoding
     rows = _read(out, "utf-8-sig")
     assert rows[0]["text"] == "你这个老赖赶紧还钱" and rows[0]["insult"] == "1"
@@ -110,7 +114,7 @@ def test_missing_text_column_fails_before_any_work(tmp_path, rules_analyzer):
     src.write_text("id,body\n1,你好\n", encoding="utf-8")
     out = tmp_path / "o.csv"
     with pytest.raises(InputError, match="--text-col"):
-        score_csv(src, out, analyzer=rules_analyzer, progress=False)
+        score_file(src, out, analyzer=rules_analyzer, progress=False)
     assert not out.exists() and not list(tmp_path.glob(".o.csv*"))
 
 
@@ -118,7 +122,7 @@ def test_text_col_option_and_jsonl(tmp_path, rules_analyzer):
     src = tmp_path / "body.csv"
     src.write_text("id,body\n1,你个骗子\n", encoding="utf-8")
     out = tmp_path / "o.jsonl"
-    score_csv(src, out, analyzer=rules_analyzer, text_col="body", fmt="jsonl", progress=False)
+    score_file(src, out, analyzer=rules_analyzer, text_col="body", fmt="jsonl", progress=False)
     obj = json.loads(out.read_text(encoding="utf-8").splitlines()[0])
     assert obj["body"] == "你个骗子" and obj["labels"] == ["insult"] and obj["insult"] == 1
     assert isinstance(obj["evidence"], list) and obj["evidence"][0]["text"] == "骗子"
@@ -128,7 +132,7 @@ def test_already_scored_input_is_refused(tmp_path, rules_analyzer):
     src = tmp_path / "s.csv"
     src.write_text("text,flagged\n你好,0\n", encoding="utf-8")
     with pytest.raises(InputError, match="flagged"):
-        score_csv(src, tmp_path / "o.csv", analyzer=rules_analyzer, progress=False)
+        score_file(src, tmp_path / "o.csv", analyzer=rules_analyzer, progress=False)
 
 
 def test_cli_score_and_summary(tmp_path, capsys):
@@ -186,7 +190,7 @@ def test_memory_stays_flat(tmp_path, rules_analyzer):
         src = tmp_path / f"m{n}.csv"
         src.write_text("id,text\n" + "".join(f"{i},{text}\n" for i in range(n)), encoding="utf-8")
         tracemalloc.start()
-        score_csv(src, tmp_path / f"o{n}.csv", analyzer=rules_analyzer, progress=False, batch_size=64)
+        score_file(src, tmp_path / f"o{n}.csv", analyzer=rules_analyzer, progress=False, batch_size=64)
         _, p = tracemalloc.get_traced_memory()
         tracemalloc.stop()
         return p

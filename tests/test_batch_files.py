@@ -23,7 +23,7 @@ def test_the_output_never_replaces_the_input_unless_forced(tmp_path, capsys):
     assert main(["score", str(data), "-o", str(data), *RULES]) == 2
     assert "is the input" in capsys.readouterr().err and data.read_bytes() == SAMPLE.read_bytes()
     assert main(["score", str(data), "-o", str(data), *RULES, "--force"]) == 0
-    assert data.read_text(encoding="utf-8").splitlines()[0].endswith(",error")
+    assert data.read_text(encoding="utf-8").splitlines()[0].endswith(",error,extra_fields")
 
 
 @pytest.mark.parametrize("where,why", [("missing/out.csv", "does not exist"), ("", "is a folder")])

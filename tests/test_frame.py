@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 
 from yuefu_nlp import Analyzer
-from yuefu_nlp.batch import OUTPUT_COLUMNS, score_csv, text_problem
+from yuefu_nlp.batch import OUTPUT_COLUMNS, score_file, text_problem
 from yuefu_nlp.domain import LABELS
 from yuefu_nlp.errors import InputError, MissingDependencyError
 from yuefu_nlp.frame import score_frame, score_series
@@ -79,7 +79,7 @@ def test_values_equal_what_yuefu_score_writes(analyzer, tmp_path):
     src = tmp_path / "frame.csv"
     df.to_csv(src, index=False)
     scored = tmp_path / "scored.csv"
-    score_csv(src, scored, analyzer=analyzer, progress=False)
+    score_file(src, scored, analyzer=analyzer, progress=False)
     with open(scored, encoding="utf-8", newline="") as fh:
         rows = list(csv.DictReader(fh))
     assert len(rows) == len(out)

@@ -112,7 +112,8 @@ class Analyzer:
         for name in sorted(named):
             digest.update(f"{name}\t{sha256_file(named[name])}\n".encode())
         return {"yuefu_nlp": __version__, "backend": str(self.backend), "model": model,
-                "rules": {"rules": len(self.matcher.rules), "files": len(paths), "sha256": digest.hexdigest()}}
+                "rules": {"rules": len(self.matcher.rules), "files": len(paths), "sha256": digest.hexdigest()},
+                "cut_offs": {"flag_at": self.policy.flag_at, "min_risk": str(self.policy.min_risk)}}
 
     def with_policy(self, policy: FusionPolicy) -> "Analyzer":
         """The same analyzer deciding with another fusion policy (for tuning the policy on dev)."""

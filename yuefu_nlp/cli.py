@@ -1,4 +1,5 @@
-"""`yuefu` command line: score a CSV, check one message, evaluate on labelled data."""
+"""`yuefu` command line: score a CSV, check one message, evaluate on labelled data, find harassment in a contact
+log."""
 from __future__ import annotations
 
 import argparse
@@ -10,6 +11,7 @@ import threading
 from typing import Sequence
 
 from . import __version__
+from .batch.run import FORMATS
 from .domain import BACKENDS, DEFAULT_MAX_CHARS, LABEL_ANSI, LABEL_ZH, MODEL_RULE_ID, Backend, Risk
 from .errors import YuefuError
 from .text.decode import read_text
@@ -44,21 +46,27 @@ FAIL_ON = {"any": lambda risk, flagged: flagged, "medium": lambda risk, flagged:
 
 
 def _cmd_score(args: argparse.Namespace) -> int:
+    from dataclasses import replace
     from pathlib import Path
 
-    from .batch import score_csv, score_folder
+    from .batch import score_file, score_folder
 
     backend = args.backend or _default_backend()
     if args.backend is None and backend is Backend.RULES:
         print("note: no shipped model found; scoring with rules only (--backend rules)", file=sys.stderr)
     analyzer = _load(backend, args.model_dir, args.roles)
+    if args.threshold is not None or args.min_risk is not None:
+        analyzer = analyzer.with_policy(replace(
+            analyzer.policy,
+            flag_at=analyzer.policy.flag_at if args.threshold is None else args.threshold,
+            min_risk=analyzer.policy.min_risk if args.min_risk is None else Risk(args.min_risk)))
     options = dict(analyzer=analyzer, batch_size=args.batch_size, fmt=args.format, max_chars=args.max_chars,
                    progress=not args.no_progress)
     if args.input != "-" and Path(args.input).is_dir():  # a folder of transcript files: one row per file
         summary = score_folder(args.input, args.output, **options)  # type: ignore[arg-type]
     else:
-        summary = score_csv(args.input, args.output, text_col=args.text_col, force=args.force,
-                            **options)  # type: ignore[arg-type]
+        summary = score_file(args.input, args.output, text_col=args.text_col, force=args.force,
+                             encoding=args.encoding, sheet=args.sheet, bom=args.bom, **options)  # type: ignore[arg-type]
     print(summary.format(), file=sys.stderr)
     if args.output != "-":
         print(f"wrote {args.output} (backend: {backend})", file=sys.stderr)
@@ -67,6 +75,17 @@ def _cmd_score(args: argparse.Namespace) -> int:
     found = {"any": summary.flagged, "medium": summary.risk[Risk.MEDIUM] + summary.risk[Risk.HIGH],
              "high": summary.risk[Risk.HIGH]}[args.fail_on]
     return 1 if found else 0
+
+
+def _probability(value: str) -> float:
+    """argparse type for --threshold: a number strictly between 0 and 1."""
+    try:
+        x = float(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a number") from None
+    if not 0 < x < 1:
+        raise argparse.ArgumentTypeError(f"must be between 0 and 1 (exclusive), not {value}")
+    return x
 
 
 def highlight(result: Result, color: bool) -> str:
@@ -160,6 +179,39 @@ def _evaluate(args: argparse.Namespace) -> int:
     return 0 if ev.outputs else 1
 
 
+def _cmd_contacts(args: argparse.Namespace) -> int:
+    from .contacts import LogColumns, problems_path, write_findings
+
+    columns = LogColumns(time=args.time_col, debtor=args.debtor_col, collector=args.collector_col,
+                         channel=args.channel_col, recipient=args.recipient_col, text=args.text_col,
+                         direction=args.direction_col)
+    summary = write_findings(args.log, args.output, policy=args.policy, columns=columns, fmt=args.format,
+                             threads=args.threads, memory_limit=args.memory_limit, force=args.force)
+    print(summary.format(), file=sys.stderr)
+    print(f"wrote {args.output} ({summary.findings} findings)"
+          + (f" and {problems_path(args.output)} ({summary.problems} rows left out)" if summary.problems else ""),
+          file=sys.stderr)
+    if args.fail_on is None:
+        return 0
+    found = {"any": summary.findings, "medium": summary.risk["medium"] + summary.risk["high"],
+             "high": summary.risk["high"]}[args.fail_on]
+    return 1 if found else 0
+
+
+def _cmd_report(args: argparse.Namespace) -> int:
+    from .report import build_report
+
+    by = [c for value in args.by or () for c in value.split(",")]
+    done = build_report(args.scored, args.output, by=by, time_col=args.time_col, text_col=args.text_col,
+                        title=args.title, min_group=args.min_group, redacted=not args.no_redact,
+                        contacts=args.contacts)
+    s = done.summary
+    print(f"rows {s.rows} | scored {s.scored} | errors {s.errors} | flagged {s.flagged}", file=sys.stderr)
+    print(f"wrote {done.path}" + ("" if not args.no_redact else " (NOT redacted: it shows personal data)"),
+          file=sys.stderr)
+    return 0
+
+
 _EVALUATE_ORDER = (Backend.RULES, Backend.MODEL, Backend.FUSED)  # how `yuefu evaluate` lists the backends
 _ROLES_HELP = ("speaker roles of call transcripts, on top of the built-in prefixes and instead of a guess, e.g. "
                "说话人1=collector,说话人2=customer")
@@ -189,15 +241,29 @@ def build_parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", required=True)
 
     s = sub.add_parser("score", help="score a CSV of messages, or a folder of transcripts, into the scored-CSV contract")
-    s.add_argument("input", help="input CSV (UTF-8, UTF-8 with BOM or GB18030), - for stdin, or a folder of transcript "
-                   "files (.txt, .json, .srt, .vtt): one output row per file, with columns file and text")
-    s.add_argument("-o", "--output", default="-", help="output file, or - for stdout (default)")
+    s.add_argument("input", help="input CSV (UTF-8 with or without BOM, GB18030/GBK, Big5 or UTF-16: detected; see "
+                   "--encoding), an Excel .xlsx workbook (see --sheet), - for stdin, or a folder of transcript files "
+                   "(.txt, .json, .srt, .vtt): one output row per file, with columns file and text")
+    s.add_argument("-o", "--output", default="-", help="output file (.csv, .jsonl or .xlsx: the format follows the "
+                   "name unless --format says), or - for stdout (default)")
+    s.add_argument("--encoding", default=None, help="the input CSV's encoding (default: detected from a large sample "
+                   "and shown in the summary), e.g. gb18030, big5, utf-16, utf-8")
+    s.add_argument("--sheet", default=None, help="the .xlsx sheet to score, by name or number from 1 (default: first)")
+    s.add_argument("--bom", action="store_true", help="write the CSV with a UTF-8 byte-order mark, so Excel on Chinese "
+                   "Windows opens it without mojibake (or write .xlsx with -o scored.xlsx)")
     s.add_argument("--text-col", default="text", help="name of the text column (default: text)")
     s.add_argument("--backend", choices=BACKENDS, default=None,
                    help="fused (default when the shipped model is present), rules, or model")
     s.add_argument("--model-dir", default=None, help="model folder (default: the shipped model)")
     s.add_argument("--batch-size", type=_positive, default=64, help="rows per batch (default 64)")
-    s.add_argument("--format", choices=["csv", "jsonl"], default="csv", help="output format (default csv)")
+    s.add_argument("--format", choices=list(FORMATS), default=None,
+                   help="output format (default: from the output's name, .jsonl or .xlsx, else csv)")
+    s.add_argument("--threshold", type=_probability, default=None,
+                   help="flag a label at this score or above (default 0.5, each backend's tuned operating point; "
+                        "higher means fewer flags and fewer false accusations, and lower recall)")
+    s.add_argument("--min-risk", choices=["medium", "high"], default=None,
+                   help="report only messages of this risk or above as flagged; the others keep their scores and "
+                        "get risk low")
     s.add_argument("--max-chars", type=_positive, default=DEFAULT_MAX_CHARS,
                    help=f"longer texts get an error instead of a score (default {DEFAULT_MAX_CHARS})")
     s.add_argument("--no-progress", action="store_true", help="no progress bar")
@@ -237,6 +303,46 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--lexicon-dir", default=None, help="profanity lists for the word filter (default data/external/lexicons)")
     e.add_argument("--no-plots", action="store_true", help="skip the PNG figures")
     e.set_defaults(func=_cmd_evaluate)
+
+    k = sub.add_parser("contacts", help="find harassment (骚扰) patterns in a contact log: night contacts, daily and "
+                       "weekly caps, bursts, third parties, contact after a stop request")
+    k.add_argument("log", help="contact log: .csv (UTF-8), .parquet or .jsonl, one event per row (docs/CONTACTS.md)")
+    k.add_argument("-o", "--output", required=True, help="findings CSV (also writes <output>.problems.csv and "
+                   "<output>.meta.json)")
+    k.add_argument("--policy", default=None, help="contact policy YAML (default: the shipped "
+                   "yuefu_nlp/resources/contact_policy.yaml; copy it and edit)")
+    k.add_argument("--format", choices=["csv", "parquet", "jsonl"], default=None,
+                   help="log format (default: from the suffix)")
+    for role, default in (("time", "time"), ("debtor", "debtor_id"), ("collector", "collector_id"),
+                          ("channel", "channel"), ("recipient", "recipient"), ("text", "text"),
+                          ("direction", "direction")):
+        k.add_argument(f"--{role}-col", default=default, help=f"column of the {role} (default: {default})")
+    k.add_argument("--threads", type=_positive, default=None, help="DuckDB threads (default: all CPUs)")
+    k.add_argument("--memory-limit", default="2GB", help="DuckDB memory limit; beyond it, work spills to a "
+                   "temporary folder (default 2GB)")
+    k.add_argument("--force", action="store_true", help="allow the output to replace the log file")
+    k.add_argument("--fail-on", choices=list(FAIL_ON), default=None,
+                   help="exit 1 when any finding (any), a medium or high one (medium), or a high one (high) is "
+                        "found; 0 otherwise; 2 on an error")
+    k.set_defaults(func=_cmd_contacts)
+
+    r = sub.add_parser("report", help="one self-contained HTML report of a scored file: overview, groups, trends, "
+                       "rules, laws and examples")
+    r.add_argument("scored", help="a scored .csv, .jsonl or .xlsx written by `yuefu score`")
+    r.add_argument("-o", "--output", required=True, help="the HTML file to write")
+    r.add_argument("--by", action="append", default=None, metavar="COLUMN",
+                   help="group by this column (repeat, or a comma list: --by collector,agency)")
+    r.add_argument("--time-col", default=None, help="column with each message's time: adds a daily trend and a "
+                   "weekday x hour heatmap")
+    r.add_argument("--text-col", default=None, help="the text column the spans index (default: text, if present)")
+    r.add_argument("--title", default=None, help="the report's title")
+    r.add_argument("--min-group", type=_positive, default=30,
+                   help="groups with fewer scored messages are marked small and not ranked (default 30)")
+    r.add_argument("--contacts", default=None, metavar="FINDINGS_CSV",
+                   help="also summarise the contact-policy findings of `yuefu contacts`")
+    r.add_argument("--no-redact", action="store_true", help="show ID, bank card and phone numbers unmasked "
+                   "(masked by default)")
+    r.set_defaults(func=_cmd_report)
     return p
 
 

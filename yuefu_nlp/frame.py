@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 
 from .analyzer import Analyzer
-from .batch import OUTPUT_COLUMNS, _csv_value, result_columns, text_problem
+from .batch.contract import OUTPUT_COLUMNS, cell, result_columns, text_problem
 from .domain import DEFAULT_MAX_CHARS, LABELS
 from .errors import ConfigError, InputError, MissingDependencyError
 
@@ -113,9 +113,9 @@ def _scored(texts: pd.Series, analyzer: Analyzer | None, batch_size: int, eviden
     for name in _SCORE_COLUMNS:
         columns[name] = [float(r[name]) if r else float("nan") for r in rows]
     columns["risk"] = [r["risk"] if r else "" for r in rows]
-    columns["labels"] = [_csv_value("labels", r["labels"]) if r else "" for r in rows]
+    columns["labels"] = [cell("labels", r["labels"]) if r else "" for r in rows]
     if evidence == "json":
-        columns["evidence"] = [_csv_value("evidence", r["evidence"] if r else []) for r in rows]
+        columns["evidence"] = [cell("evidence", r["evidence"] if r else []) for r in rows]
     else:
         columns["evidence"] = [r["evidence"] if r else [] for r in rows]
     columns["error"] = problems

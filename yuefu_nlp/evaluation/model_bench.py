@@ -153,7 +153,7 @@ def run_score_path(texts: Sequence[str], model_dir: Path, repeats: int) -> dict[
     import csv
 
     from ..analyzer import Analyzer
-    from ..batch import score_csv
+    from ..batch import score_file
 
     with tempfile.TemporaryDirectory() as tmp:
         src, dst = Path(tmp) / "in.csv", Path(tmp) / "out.csv"
@@ -164,11 +164,11 @@ def run_score_path(texts: Sequence[str], model_dir: Path, repeats: int) -> dict[
         t0 = time.perf_counter()
         an = Analyzer.load(backend="fused", model_dir=model_dir)
         load_s = time.perf_counter() - t0
-        score_csv(src, dst, analyzer=an, batch_size=64, progress=False)  # warm-up pass (jieba dictionary etc.)
+        score_file(src, dst, analyzer=an, batch_size=64, progress=False)  # warm-up pass (jieba dictionary etc.)
         rates = []
         for _ in range(repeats):
             t0 = time.perf_counter()
-            score_csv(src, dst, analyzer=an, batch_size=64, progress=False)
+            score_file(src, dst, analyzer=an, batch_size=64, progress=False)
             rates.append(len(texts) / (time.perf_counter() - t0))
     return {"backend": "yuefu score (rules + int8)", "batch": 64, "messages": len(texts), "msgs_per_s": max(rates),
             "all_msgs_per_s": rates, "load_s": load_s, "peak_rss_mb": _peak_mb(),

@@ -33,6 +33,11 @@ class FusionPolicy:
     model_only_min_cjk: int = 0
     model_only_min_score: float = FLAG_AT
     weak_rule_weight: float = 0.5  # how far a weak rule hit (score < rule_decides) lifts the model's score
+    # the user's cut-offs (`yuefu score --threshold/--min-risk`): a label flags at score >= flag_at (every backend is
+    # calibrated so 0.5 is its tuned operating point; higher trades recall for fewer false flags), and a message whose
+    # risk is below min_risk is reported unflagged, as `low` (some signal below the line)
+    flag_at: float = FLAG_AT
+    min_risk: Risk = Risk.LOW  # LOW: every flag is reported (a guessed-collector transcript flags at low)
 
 
 def cjk_count(text: str) -> int:
@@ -88,11 +93,11 @@ def fuse_scores(
     return out
 
 
-def risk_level(scores: Mapping[str, float]) -> Risk:
+def risk_level(scores: Mapping[str, float], flag_at: float = FLAG_AT) -> Risk:
     """high: a confident threat / false legal claim / privacy leak, or two labels at once; medium: any other flag;
     low: some signal below the flag line; none: nothing."""
-    flagged = [label for label, s in scores.items() if s >= FLAG_AT]
-    if len(flagged) >= 2 or any(scores[label] >= 0.85 for label in flagged if label != "insult"):
+    flagged = [label for label, s in scores.items() if s >= flag_at]
+    if len(flagged) >= 2 or any(scores[label] >= max(0.85, flag_at) for label in flagged if label != "insult"):
         return Risk.HIGH
     if flagged:
         return Risk.MEDIUM

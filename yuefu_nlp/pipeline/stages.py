@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import Callable, Mapping, Protocol, Sequence
 
-from ..domain import FLAG_AT, LABELS, MODEL_RULE_ID, Backend, Label, Risk, Role
+from ..domain import LABELS, MODEL_RULE_ID, RISK_LEVELS, Backend, Label, Risk, Role
 from ..rules import RuleMatcher
 from ..runtime.scorer import Scorer
 from ..text.normalize import Normalizer
@@ -147,16 +147,18 @@ class Fuse:
         scores = label_scores_from_rules(m.rule_findings)
         if m.probs is not None:
             scores = fuse_scores(scores, m.probs, self.policy, cjk_count(m.model_input))
-        labels = frozenset(Label(label) for label in LABELS if scores[label] >= FLAG_AT)
+        labels = frozenset(Label(label) for label in LABELS if scores[label] >= self.policy.flag_at)
         # findings back the labels: weak rule hits of an unflagged label stay out
         kept = [f for f in m.rule_findings if f.label in labels]
         for label in labels:
             if not any(f.label == label for f in kept):
                 kept.append(self._model_finding(m, label, scores[label]))
         kept.sort(key=lambda f: (f.span.start, LABELS.index(f.label)))
-        risk = risk_level(scores)
+        risk = risk_level(scores, self.policy.flag_at)
         if m.speakers is not None and not m.speakers.confident and risk in (Risk.HIGH, Risk.MEDIUM):
             risk = Risk.LOW  # the collector is a guess: a reviewer's level, never high or medium
+        if labels and RISK_LEVELS.index(risk) > RISK_LEVELS.index(self.policy.min_risk):  # high first
+            return Result(text=m.text, scores=scores, risk=Risk.LOW)  # below the user's --min-risk
         return Result(text=m.text, labels=labels, scores=scores, risk=risk, findings=tuple(kept))
 
     def _model_finding(self, m: Message, label: Label, score: float) -> Finding:

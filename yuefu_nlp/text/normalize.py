@@ -22,6 +22,9 @@ from ..resources import RESOURCES_DIR
 __all__ = ["Normalized", "Normalizer", "is_cjk"]
 
 _ZERO_WIDTH = frozenset("\u200b\u200c\u200d\u200e\u200f\u2060\ufeff\u00ad")
+# control characters (but tab and line breaks) and lone surrogates: no meaning to match on, and the tokenizer refuses
+# a surrogate. They vanish for matching like zero-width characters; spans still index the original text.
+_ASCII_CONTROL = frozenset(chr(c) for c in (*range(0x20), 0x7F)) - frozenset("\t\n\r")
 
 
 def is_cjk(ch: str) -> bool:
@@ -94,7 +97,7 @@ class Normalizer:
 
     @lru_cache(maxsize=65536)  # noqa: B019 - the instance lives as long as the cache; chars are few
     def _fold(self, ch: str) -> str:
-        if ch in _ZERO_WIDTH:
+        if ch in _ZERO_WIDTH or "\x80" <= ch <= "\x9f" or "\ud800" <= ch <= "\udfff":
             return ""
         if ch in self._radicals:
             return self._radicals[ch]
@@ -105,9 +108,11 @@ class Normalizer:
         """Return the canonical form of `text` with its offset map. Raises TypeError for non-strings."""
         if not isinstance(text, str):
             raise TypeError(f"text must be str, not {type(text).__name__}")
-        # 1. width, case, compatibility and radical forms; zero-width characters vanish.
+        # 1. width, case, compatibility and radical forms; zero-width and control characters vanish.
         b = _Builder()
         for i, ch in enumerate(text):
+            if ch in _ASCII_CONTROL:
+                continue
             b.add(self._fold(ch) if ord(ch) > 0x7F or "A" <= ch <= "Z" else ch, i, i + 1)
         # 2. traditional -> simplified (OpenCC). It is length-preserving in practice; fall back per char if not.
         folded = "".join(b.chars)
