@@ -76,10 +76,10 @@ def trend(buckets: Sequence[tuple[date, int, int]], period: str, label: str, wid
     step = plot_w / n
     bar = max(step * 0.8, 1.0)
     body = [f'<line x1="{left}" y1="{top_pad + plot_h}" x2="{width - 10}" y2="{top_pad + plot_h}" stroke="{_MUTED}"/>']
-    for frac in (0, 0.5, 1):
-        y = top_pad + plot_h * (1 - frac)
+    for tick in sorted({0, top // 2, top} if top % 2 == 0 else {0, top}):  # whole counts only
+        y = top_pad + plot_h * (1 - tick / top)
         body.append(f'<line x1="{left}" y1="{y:.1f}" x2="{width - 10}" y2="{y:.1f}" stroke="#eee"/>')
-        body.append(_text(left - 6, y + 4, f"{round(top * frac):,}", "end", _MUTED, 11))
+        body.append(_text(left - 6, y + 4, f"{tick:,}", "end", _MUTED, 11))
     every = max(1, n // 8)
     for i, (day, messages, flagged) in enumerate(buckets):
         x = left + i * step + (step - bar) / 2

@@ -20,6 +20,10 @@ RULE_COLUMNS = ("rules", "rule", "rule_id", "rule_ids")
 COLLECTOR_COLUMNS = ("collector", "collectors", "agent", "collector_id")
 LABEL_COLUMNS = ("label", "labels")
 RISK_COLUMNS = ("risk",)
+CITATION_COLUMNS = ("citations", "citation")
+# shown for the first findings when the file has at least three of them (else every column is shown)
+SAMPLE_COLUMNS = ("debtor", "date", "label_zh", "label", "risk", "rules", "collectors", "collector", "collector_id",
+                  "contacts", "first_event", "last_event")
 SAMPLE_ROWS = 5
 
 
@@ -36,6 +40,8 @@ class ContactsSummary:
     per_collector: tuple[tuple[str, int], ...]
     per_label: tuple[tuple[str, int], ...]
     per_risk: tuple[tuple[str, int], ...]
+    per_citation: tuple[tuple[str, int], ...]
+    sample_columns: tuple[str, ...]
     sample: tuple[dict[str, str], ...]
 
 
@@ -74,7 +80,8 @@ def read_contacts(path: str | Path) -> ContactsSummary:
     if not columns:
         raise InputError(f"{path}: the file is empty; expected the findings CSV of `yuefu contacts`")
     cols = {key: _first(columns, names) for key, names in
-            (("rule", RULE_COLUMNS), ("collector", COLLECTOR_COLUMNS), ("label", LABEL_COLUMNS), ("risk", RISK_COLUMNS))}
+            (("rule", RULE_COLUMNS), ("collector", COLLECTOR_COLUMNS), ("label", LABEL_COLUMNS), ("risk", RISK_COLUMNS),
+             ("citation", CITATION_COLUMNS))}
     counts = {key: Counter() for key in cols}
     n = 0
     sample: list[dict[str, str]] = []
@@ -85,6 +92,7 @@ def read_contacts(path: str | Path) -> ContactsSummary:
                 counts[key].update(set(split_multi(str(row.get(col, "")))) or {"（空）"})
         if len(sample) < SAMPLE_ROWS:
             sample.append({k: str(v) for k, v in row.items()})
+    known = tuple(c for c in SAMPLE_COLUMNS if c in columns)
     return ContactsSummary(str(path), columns, n, cols["rule"], _ranked(counts["rule"]), cols["collector"],
                            _ranked(counts["collector"]), _ranked(counts["label"]), _ranked(counts["risk"]),
-                           tuple(sample))
+                           _ranked(counts["citation"]), known if len(known) >= 3 else columns, tuple(sample))

@@ -96,6 +96,10 @@ class _Renderer:
         """A string from the data, redacted (unless turned off) and escaped."""
         return escape(redact(s) if self.page.redacted else s)
 
+    def show_cut(self, s: str, n: int) -> str:
+        """show() of the first n characters; redacted before it is cut, so no half number escapes the mask."""
+        return escape(_cut(redact(s) if self.page.redacted else s, n))
+
     def highlighted(self, ex: Example) -> str:
         """The example's text with each finding's span in a <mark> of its label's colour; the text is redacted as a
         whole first (same length), so the spans still fall on the right characters."""
@@ -163,7 +167,7 @@ class _Renderer:
                if p.redacted else "未打码 NOT REDACTED: this report shows personal data as it is in the file")
         by = f" · scored by {escape(p.scored_by)}" if p.scored_by else ""
         return (f"<header><h1>{escape(p.title)}</h1>"
-                f"<div class=\"meta\">source {escape(p.source)} · generated {escape(p.generated)}{by}</div>"
+                f"<div class=\"meta\">source {self.show(p.source)} · generated {escape(p.generated)}{by}</div>"
                 f"<div class=\"meta\"><b>{escape(red)}</b></div></header>")
 
     def overview(self) -> str:
@@ -237,7 +241,7 @@ class _Renderer:
         rank = str(g.rank) if g.rank else '<span class="note">small, not ranked</span>'
         labels = "".join(f'<td class="n">{g.per_label[lb]:,}</td>' for lb in LABELS)
         ci = f"{_pct(g.low)}–{_pct(g.high)}" if g.scored else "—"
-        return (f'<tr class="{"small" if g.small else "ranked"}" data-group="{escape(g.value, quote=True)}">'
+        return (f'<tr class="{"small" if g.small else "ranked"}" data-group="{self.show(g.value)}">'
                 f'<td class="n">{rank}</td><td>{name}</td><td class="n">{g.messages:,}</td>'
                 f'<td class="n">{g.flagged:,}</td><td class="n">{_pct(g.share) if g.scored else "—"}</td>'
                 f'<td>{ci}</td>{labels}<td>{_risk_tag(g.worst_risk)}</td></tr>')
@@ -280,7 +284,7 @@ class _Renderer:
         return "".join(html)
 
     def example(self, ex: Example) -> str:
-        who = f" · {escape(ex.row_id)}" if ex.row_id else ""
+        who = f" · {self.show(ex.row_id)}" if ex.row_id else ""
         groups = " · ".join(f"{escape(c)} {self.show(v)}" for c, v in ex.groups)
         tags = " ".join(f'<span class="tag" style="background:{LABEL_COLOURS.get(lb, "#eee")}">'
                         f'{escape(LABEL_ZH.get(lb, lb))}</span>' for lb in ex.labels)
@@ -328,7 +332,8 @@ class _Renderer:
                  f'cites.</p>')]
         for title, col, counts in (("per rule", c.rule_col, c.per_rule), ("per collector", c.collector_col,
                                                                            c.per_collector),
-                                   ("per label", "label", c.per_label), ("per risk", "risk", c.per_risk)):
+                                   ("per label", "label", c.per_label), ("per risk", "risk", c.per_risk),
+                                   ("per citation", "citation", c.per_citation)):
             if counts:
                 html.append(self.count_table(f"Findings {title}", col or "", counts, f"contacts-{title[4:]}"))
         missing = [t for t, col in (("rule", c.rule_col), ("collector", c.collector_col)) if col is None]
@@ -336,8 +341,9 @@ class _Renderer:
             html.append(f'<p class="note">The file has no {" or ".join(missing)} column; its columns: '
                         f'{escape(", ".join(c.columns))}.</p>')
         if c.sample:
-            head = "".join(f"<th>{escape(col)}</th>" for col in c.columns)
-            rows = "".join("<tr>" + "".join(f"<td>{self.show(_cut(r.get(col, ''), 160))}</td>" for col in c.columns)
+            head = "".join(f"<th>{escape(col)}</th>" for col in c.sample_columns)
+            rows = "".join("<tr>" + "".join(f"<td>{self.show_cut(r.get(col, ''), 160)}</td>"
+                                            for col in c.sample_columns)
                            + "</tr>" for r in c.sample)
             html.append(f'<h3>First {len(c.sample)} findings</h3><table id="contacts-sample"><tr>{head}</tr>{rows}'
                         f'</table>')
