@@ -5,23 +5,78 @@ functions work in the CLI, in CI and inline in a notebook (where the returned Fi
 """
 from __future__ import annotations
 
+from functools import cache
 from pathlib import Path
 from typing import Any, Mapping, Sequence
 
 import numpy as np
+from matplotlib import font_manager
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from matplotlib.font_manager import FontProperties
 
-from ..domain import LABELS
+from ..domain import LABEL_ZH, LABELS
 
 __all__ = [
     "f1_comparison", "pr_curves", "score_histograms", "confusion", "reliability", "throughput", "save_report_figures",
-    "label_counts", "length_histogram", "register_counts", "cooccurrence", "speed_sweep", "save",
+    "label_counts", "length_histogram", "register_counts", "cooccurrence", "speed_sweep", "save", "cjk_font",
+    "label_name",
 ]
 
 _SYSTEM_COLORS = {"rules": "#1f77b4", "model": "#ff7f0e", "fused": "#2ca02c", "wordfilter": "#7f7f7f",
                   "tfidf_lr": "#9467bd"}
 _EXTRA = ["#8c564b", "#e377c2", "#bcbd22", "#17becf", "#d62728"]
+
+
+# fonts with the CJK glyphs the Chinese label names need, best first; the system's files are searched too, since
+# matplotlib's font cache predates a font installed after it was built (fonts-noto-cjk on a fresh machine)
+_CJK_FAMILIES = ("Noto Sans CJK SC", "Noto Sans CJK JP", "Noto Sans SC", "Source Han Sans SC", "Source Han Sans CN",
+                 "Source Han Sans", "WenQuanYi Zen Hei", "WenQuanYi Micro Hei", "Microsoft YaHei", "PingFang SC",
+                 "Hiragino Sans GB", "SimHei", "Droid Sans Fallback")
+_CJK_FILES = ("NotoSansCJK", "NotoSansSC", "SourceHanSans", "wqy-zenhei", "wqy-microhei", "msyh", "PingFang", "simhei",
+              "DroidSansFallback")
+
+
+@cache
+def cjk_font() -> str | None:
+    """The family name of an installed font that draws Chinese, or None (then figures use the English names)."""
+    def known() -> str | None:
+        names = {f.name for f in font_manager.fontManager.ttflist}
+        return next((fam for fam in _CJK_FAMILIES if fam in names), None)
+
+    if (found := known()) is not None:
+        return found
+    for path in font_manager.findSystemFonts():
+        if any(part in Path(path).name for part in _CJK_FILES) and "Bold" not in Path(path).name:
+            try:
+                font_manager.fontManager.addfont(path)
+            except (OSError, RuntimeError, ValueError):
+                continue
+    return known()
+
+
+def _font(size: float | None = None) -> FontProperties | None:
+    """Text that may hold Chinese: the default family first, the CJK font as fallback for the glyphs it lacks."""
+    cjk = cjk_font()
+    if cjk is None:
+        return None
+    return FontProperties(family=["DejaVu Sans", cjk], size=size)
+
+
+def _fp(size: float | None = None) -> dict[str, Any]:
+    """`fontproperties=` for a text that may hold Chinese, or a plain size where no CJK font is installed."""
+    font = _font(size)
+    return {"fontproperties": font} if font is not None else ({"fontsize": size} if size else {})
+
+
+def label_name(label: str, short: bool = False) -> str:
+    """How a figure names a label: 威胁恐吓 (threat) where a CJK font is installed, else the English name only, so no
+    glyph is ever drawn as a box. `short`: the Chinese alone, or an abbreviated English name."""
+    if label not in LABEL_ZH:
+        return label
+    if cjk_font() is None:
+        return label.replace("false_legal_claim", "false_legal").replace("privacy_leak", "privacy") if short else label
+    return LABEL_ZH[label] if short else f"{LABEL_ZH[label]} ({label})"
 
 
 def _color(name: str, i: int = 0) -> str:
@@ -63,7 +118,7 @@ def f1_comparison(report: Mapping[str, Any]) -> Figure:
         err = np.array([[max(v - c["low"], 0) for v, c in zip(vals, cis)], [max(c["high"] - v, 0) for v, c in zip(vals, cis)]])
         ax.bar(x + (i - (len(systems) - 1) / 2) * width, vals, width, yerr=err, capsize=2, label=s["name"],
                color=_color(s["name"], i))
-    ax.set_xticks(x, groups)
+    ax.set_xticks(x, [label_name(g, short=True) for g in groups], **_fp())
     ax.set_ylim(0, 1.05)
     ax.set_ylabel("F1 (95% bootstrap CI)")
     ax.set_title(f"F1 by label, {report['data']['rows']} rows")
@@ -84,7 +139,7 @@ def pr_curves(report: Mapping[str, Any]) -> Figure:
                     label=f"{s['name']} (AP {c['average_precision']:.2f})")
             m = next(p for p in s["metrics"]["per_label"] if p["label"] == label)
             ax.plot([m["recall"]], [m["precision"]], "o", color=_color(s["name"], i), ms=5)
-        ax.set_title(f"{label}")
+        ax.set_title(label_name(label), **_fp())
         ax.set_xlim(0, 1.02)
         ax.set_ylim(0, 1.02)
         ax.set_xlabel("recall")
@@ -109,39 +164,56 @@ def score_histograms(report: Mapping[str, Any], system: str) -> Figure:
         ax.stairs(h["positive"], edges, fill=True, alpha=0.5, color="#dd8452", label="gold positive")
         ax.axvline(s["thresholds"][label], color="k", ls="--", lw=1, label="threshold")
         ax.set_yscale("symlog")
-        ax.set_title(label)
+        ax.set_title(label_name(label), **_fp())
         ax.set_xlabel("score")
         ax.legend(fontsize=7)
     fig.suptitle(f"Score histograms per class: {system}")
     return fig
 
 
+def _gold_rows(report: Mapping[str, Any], system: Mapping[str, Any], rows: Sequence[str]) -> np.ndarray:
+    """Rows of the data carrying each gold label (and compliant rows): what the co-occurrence shares divide by."""
+    data = report.get("data", {})
+    support = {p["label"]: p["support"] for p in system["metrics"]["per_label"]}
+    support.update(data.get("label_counts", {}))
+    compliant = data.get("compliant")
+    counts = np.array(system["confusion"]["counts"], dtype=float)
+    out = [support.get(r, compliant if r == "compliant" else None) for r in rows]
+    return np.array([v if v else max(counts[i].max(), 1) for i, v in enumerate(out)], dtype=float)
+
+
 def confusion(report: Mapping[str, Any]) -> Figure:
-    """Gold label (rows, plus compliant) vs predicted label (columns, plus none), row-normalised, counts shown."""
+    """Gold labels (rows, plus compliant) against predicted labels (columns, plus none), for multi-label data: a cell
+    counts the rows that carry the gold label and got the predicted one, so a row with two gold or two predicted labels
+    counts in each of its cells. Colour: the share of the row's gold-label rows (the diagonal is each label's recall;
+    a row's shares can sum past 100%). Not a single-label confusion matrix: nothing is 'mistaken for' one other."""
     systems = report["systems"]
     n = max(len(systems), 1)
     cols = min(n, 3)
     rows = (n + cols - 1) // cols
-    fig = _figure(4.2 * cols, 3.8 * rows)
+    fig = _figure(4.4 * cols, 4.1 * rows)
     axes = np.atleast_1d(fig.subplots(rows, cols)).ravel()
     for ax, s in zip(axes, systems):
         counts = np.array(s["confusion"]["counts"], dtype=float)
-        norm = counts / np.maximum(counts.sum(axis=1, keepdims=True), 1)
-        ax.imshow(norm, cmap="Blues", vmin=0, vmax=1)
+        gold = _gold_rows(report, s, s["confusion"]["rows"])
+        share = counts / gold[:, None]
+        ax.imshow(np.clip(share, 0, 1), cmap="Blues", vmin=0, vmax=1)
         for i in range(counts.shape[0]):
             for j in range(counts.shape[1]):
-                ax.text(j, i, f"{int(counts[i, j])}", ha="center", va="center", fontsize=7,
-                        color="white" if norm[i, j] > 0.6 else "black")
-        short = [c.replace("false_legal_claim", "false_legal").replace("privacy_leak", "privacy") for c in s["confusion"]["cols"]]
-        ax.set_xticks(range(len(short)), short, rotation=45, ha="right", fontsize=7)
-        short_r = [c.replace("false_legal_claim", "false_legal").replace("privacy_leak", "privacy") for c in s["confusion"]["rows"]]
-        ax.set_yticks(range(len(short_r)), short_r, fontsize=7)
+                ax.text(j, i, f"{int(counts[i, j])}\n{share[i, j]:.0%}", ha="center", va="center", fontsize=6.5,
+                        color="white" if share[i, j] > 0.6 else "black")
+        names = {"compliant": "合规 compliant" if cjk_font() else "compliant", "none": "无 none" if cjk_font() else "none"}
+        xt = [names.get(c) or label_name(c, short=True) for c in s["confusion"]["cols"]]
+        yt = [(names.get(r) or label_name(r, short=True)) + f" ({int(g)})" for r, g in zip(s["confusion"]["rows"], gold)]
+        ax.set_xticks(range(len(xt)), xt, rotation=45, ha="right", **_fp(7))
+        ax.set_yticks(range(len(yt)), yt, **_fp(7))
         ax.set_title(s["name"], fontsize=9)
-        ax.set_xlabel("predicted", fontsize=8)
-        ax.set_ylabel("gold", fontsize=8)
+        ax.set_xlabel("predicted label", fontsize=8)
+        ax.set_ylabel("gold label (rows with it)", fontsize=8)
     for ax in axes[len(systems):]:
         ax.set_visible(False)
-    fig.suptitle("Which labels are mistaken for which (row-normalised colour, counts)")
+    fig.suptitle("Gold x predicted label co-occurrence (multi-label: a row counts in every cell it belongs to; "
+                 "share of the gold label's rows, diagonal = recall)", fontsize=9)
     return fig
 
 
@@ -157,7 +229,7 @@ def reliability(report: Mapping[str, Any]) -> Figure:
                 continue
             ax.plot([b["mean_score"] for b in bins], [b["positive_rate"] for b in bins], "o-", ms=3,
                     color=_color(s["name"], i), label=f"{s['name']} (ECE {s['ece'][label]:.2f})")
-        ax.set_title(label)
+        ax.set_title(label_name(label), **_fp())
         ax.set_xlabel("mean score in bin")
         ax.set_ylabel("share truly positive")
         ax.set_xlim(0, 1)
@@ -177,7 +249,7 @@ def throughput(report: Mapping[str, Any]) -> Figure:
     ax.barh(names, vals, color=[_color(n, i) for i, n in enumerate(names)])
     for i, v in enumerate(vals):
         ax.text(v, i, f" {v:,.0f}", va="center", fontsize=8)
-    ax.set_xscale("log")
+    ax.set_xlim(0, max(vals, default=1) * 1.18)  # linear: a bar twice as long is twice as fast; room for labels
     ax.set_xlabel(f"messages/s (one process, {report['environment']['cpus']} CPUs, mean "
                   f"{report['data']['mean_chars']} chars)")
     ax.invert_yaxis()
@@ -245,7 +317,7 @@ def label_counts(stats: Mapping[str, Any]) -> Figure:
         c = stats["splits"][sp]
         vals = [c["label_counts"][k] for k in LABELS] + [c["compliant"]]
         ax.bar(np.arange(len(cats)) + (i - (len(splits) - 1) / 2) * width, vals, width, label=f"{sp} ({c['rows']})")
-    ax.set_xticks(range(len(cats)), cats)
+    ax.set_xticks(range(len(cats)), [label_name(c, short=True) for c in cats], **_fp())
     ax.set_ylabel("rows")
     ax.legend(fontsize=8)
     ax.set_title("Rows per label")
@@ -298,8 +370,9 @@ def cooccurrence(stats: Mapping[str, Any]) -> Figure:
     for i in range(m.shape[0]):
         for j in range(m.shape[1]):
             ax.text(j, i, f"{int(m[i, j])}", ha="center", va="center", fontsize=8)
-    ax.set_xticks(range(len(LABELS)), LABELS, rotation=30, ha="right", fontsize=8)
-    ax.set_yticks(range(len(LABELS)), LABELS, fontsize=8)
+    names = [label_name(label, short=True) for label in LABELS]
+    ax.set_xticks(range(len(LABELS)), names, rotation=30, ha="right", **_fp(8))
+    ax.set_yticks(range(len(LABELS)), names, **_fp(8))
     ax.set_title("Label co-occurrence")
     return fig
 
