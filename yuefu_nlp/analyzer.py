@@ -12,7 +12,7 @@ from itertools import islice
 from pathlib import Path
 from typing import Any, Iterable, Iterator, Mapping, Sequence
 
-from .domain import BACKENDS, Backend, Role
+from .domain import BACKENDS, DEFAULT_MAX_CHARS, Backend, Role
 from .errors import ConfigError
 from .pipeline.fusion import FusionPolicy
 from .pipeline.message import Message
@@ -23,6 +23,7 @@ from .text.normalize import Normalizer
 from .text.roles import parse_roles
 from .text.segment import Segmenter
 from .types import Citation, Finding, Result
+from .windows import merge_windows, split_windows
 
 __all__ = ["Analyzer"]
 
@@ -44,8 +45,12 @@ class Analyzer:
         model_citations: dict[str, tuple[Citation, ...]] | None = None,
         policy: FusionPolicy | None = None,
         roles: str | Mapping[str, str | Role] | None = None,
+        window_chars: int = DEFAULT_MAX_CHARS,
     ) -> None:
         self.backend = _backend(backend)
+        if window_chars < 1_000:
+            raise ConfigError(f"window_chars must be at least 1000, not {window_chars}")
+        self.window_chars = window_chars  # a longer text is analyzed in windows of about this many characters
         if self.backend is not Backend.RULES and scorer is None:
             raise ConfigError(f"backend {str(self.backend)!r} needs a model scorer")
         self.normalizer = normalizer
@@ -75,11 +80,13 @@ class Analyzer:
         model_dir: str | Path | None = None,
         lexicon_dir: str | Path | None = None,
         roles: str | Mapping[str, str | Role] | None = None,
+        window_chars: int = DEFAULT_MAX_CHARS,
     ) -> "Analyzer":
         """Load the shipped lexicons and, unless backend="rules", the shipped default model (or `model_dir`).
 
         `roles` names the speakers of call transcripts, on top of the built-in prefixes, e.g. `{"说话人1": "collector",
-        "说话人2": "customer"}` (or "说话人1=collector,说话人2=customer"): it overrides the guess text.roles makes."""
+        "说话人2": "customer"}` (or "说话人1=collector,说话人2=customer"): it overrides the guess text.roles makes.
+        A text longer than `window_chars` is analyzed in windows of about that size (windows.py)."""
         backend = _backend(backend)
         lexicons = load_lexicons(Path(lexicon_dir) if lexicon_dir else None)
         matcher = RuleMatcher(lexicons, load_negation(), load_reported_speech())
@@ -89,7 +96,7 @@ class Analyzer:
 
             scorer = OnnxScorer.load(model_dir)
         return cls(normalizer=Normalizer(), segmenter=Segmenter(), matcher=matcher, scorer=scorer, backend=backend,
-                   roles=roles)
+                   roles=roles, window_chars=window_chars)
 
     @cached_property
     def provenance(self) -> dict[str, Any]:
@@ -119,7 +126,7 @@ class Analyzer:
         """The same analyzer deciding with another fusion policy (for tuning the policy on dev)."""
         return Analyzer(normalizer=self.normalizer, segmenter=self.segmenter, matcher=self.matcher, scorer=self.scorer,
                         backend=self.backend, model_citations=self._model_citations, policy=policy,
-                        roles=self.roles)
+                        roles=self.roles, window_chars=self.window_chars)
 
     # -- single text ----------------------------------------------------------------------------------------------
     def analyze(self, text: str) -> Result:
@@ -178,7 +185,19 @@ class Analyzer:
         return [self._fuse.decide(m) for m in messages]
 
     def _results(self, texts: Sequence[str]) -> list[Result]:
-        return [m.result for m in self.run(texts)]  # type: ignore[misc]  # fuse always runs last
+        """Results in order; a text longer than `window_chars` is read in windows (windows.py) and the windows'
+        results merged, so one huge text costs bounded memory and never stalls a batch."""
+        pieces, owners = [], []
+        for i, text in enumerate(texts):
+            cuts = split_windows(text, self.window_chars) if isinstance(text, str) else [(0, text)]
+            pieces.extend(piece for _, piece in cuts)
+            owners.append([start for start, _ in cuts])
+        messages = iter(self.run(pieces))
+        out = []
+        for text, starts in zip(texts, owners):
+            parts = [(start, next(messages)) for start in starts]
+            out.append(parts[0][1].result if len(parts) == 1 else merge_windows(text, parts))  # type: ignore[arg-type]
+        return out
 
 
 

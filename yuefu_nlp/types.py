@@ -123,6 +123,8 @@ class Result:
     scores: dict[str, float] = field(default_factory=lambda: {label: 0.0 for label in LABELS})
     risk: Risk = Risk.NONE
     findings: tuple[Finding, ...] = ()
+    # how many windows a text longer than the analyzer's window was read in (Analyzer.analyze); 1 for most texts
+    windows: int = 1
 
     @property
     def flagged(self) -> bool:
@@ -134,4 +136,5 @@ class Result:
             "scores": {k: round(v, 4) for k, v in self.scores.items()},
             "risk": str(self.risk),
             "findings": [f.to_dict() for f in self.findings],
+            **({"windows": self.windows} if self.windows > 1 else {}),
         }
