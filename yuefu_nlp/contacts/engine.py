@@ -49,6 +49,7 @@ PROBLEM_COLUMNS: tuple[str, ...] = ("row", "field", "value", "problem")
 _FORMATS = {".csv": "csv", ".tsv": "csv", ".txt": "csv", ".parquet": "parquet", ".pq": "parquet",
             ".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "jsonl"}
 _RISK_ORDER = ("high", "medium", "low")
+_EVIDENCE_PER_SLICE = 300_000  # evidence events aggregated at once (bounds the memory the lists take)
 
 
 @dataclass(frozen=True)
@@ -226,6 +227,7 @@ def detect(con: Any, policy: Policy, have: dict[str, bool], columns: LogColumns 
         FROM (SELECT rowid + 1 AS row, {col['time']} AS t, lower(trim(coalesce({col['direction']}, ''))) AS d, *
               FROM raw)""")
     con.execute("DROP TABLE raw")
+    con.execute("SET preserve_insertion_order = false")  # row numbers are fixed now; order costs memory from here on
     con.execute(f"""
         CREATE TABLE problems AS
         SELECT * FROM read_problems
@@ -278,9 +280,12 @@ def detect(con: Any, policy: Policy, have: dict[str, bool], columns: LogColumns 
     else:
         quiet = "false"
     burst_ms = rules["burst"].minutes * 60_000 if on("burst") else 0
+    # the window steps carry only narrow columns (no strings but the debtor id); who, how and the text are joined back
+    # for the flagged contacts alone
     con.execute(f"""
         CREATE TABLE counted AS
-        SELECT c.*, CAST(local AS DATE) AS day, CAST(date_trunc('week', local) AS DATE) AS week,
+        SELECT c.row, c.debtor, c.ms, c.to_debtor, CAST(c.local AS DATE) AS day,
+               CAST(date_trunc('week', c.local) AS DATE) AS week,
                {quiet} AS quiet, {counted('daily_cap')} AS dc, {counted('weekly_cap')} AS wc,
                {counted('burst')} AS bc, {counted('third_party', 'NOT to_debtor')} AS tp,
                {counted('after_stop')} AND c.ts > s.stop_ts AS after_stop
@@ -305,14 +310,14 @@ def detect(con: Any, policy: Policy, have: dict[str, bool], columns: LogColumns 
         "weekly_cap": f"coalesce(week_rank > {limit['weekly_cap']}, false)",
         "third_party": f"coalesce(tp_n > {limit['third_party']}, false)",
     }
-    # list comprehensions, not lambdas: their syntax changed between DuckDB versions, comprehensions did not
-    rule_list = "[x FOR x IN [" + ", ".join(f"CASE WHEN {flag[n]} THEN '{n}' END" for n in RULES) + "] IF x IS NOT NULL]"
+    # one boolean per rule (f_<rule>); lists of rule names are made later, for flagged events only
     con.execute(f"""
         CREATE TABLE flags AS
-        SELECT *, {rule_list} AS rules
-        FROM (SELECT *, CASE WHEN bc THEN max(burst_fwd) OVER (PARTITION BY debtor, bc ORDER BY ms
-                                   RANGE BETWEEN {burst_ms} PRECEDING AND CURRENT ROW) END AS burst_max
-              FROM windows)""")
+        SELECT *, {' OR '.join(f'f_{n}' for n in RULES)} AS flagged
+        FROM (SELECT *, {', '.join(f'{flag[n]} AS f_{n}' for n in RULES)}
+              FROM (SELECT *, CASE WHEN bc THEN max(burst_fwd) OVER (PARTITION BY debtor, bc ORDER BY ms
+                                         RANGE BETWEEN {burst_ms} PRECEDING AND CURRENT ROW) END AS burst_max
+                    FROM windows))""")
     con.execute("DROP TABLE windows")
     _findings(con, policy)
 
@@ -321,9 +326,15 @@ def _text(policy: Policy) -> str:
     return f"left(text, {policy.text_chars})" if policy.text_chars else "NULL::VARCHAR"
 
 
+def _names(prefix: str) -> str:
+    """The names of the rules whose boolean column `<prefix><rule>` is true, in RULES order. A list comprehension,
+    not a lambda: lambda syntax changed between DuckDB versions, comprehensions did not."""
+    return "[x FOR x IN [" + ", ".join(f"CASE WHEN {prefix}{n} THEN '{n}' END" for n in RULES) + "] IF x IS NOT NULL]"
+
+
 def _findings(con: Any, policy: Policy) -> None:
-    enabled = [r for r in policy.enabled]
-    has = {r.name: f"list_contains(day_rules, '{r.name}')" for r in enabled}
+    enabled = list(policy.enabled)
+    has = {r.name: f"has_{r.name}" for r in enabled}
     risk = "CASE " + " ".join(
         f"WHEN {' OR '.join(has[r.name] for r in enabled if r.risk.value == level)} THEN '{level}'"
         for level in _RISK_ORDER if any(r.risk.value == level for r in enabled)) + " END"
@@ -335,42 +346,68 @@ def _findings(con: Any, policy: Policy) -> None:
         cites.setdefault(str(c), []).append("messages >= 2")
     citation_sql = "concat_ws('|', " + ", ".join(
         f"CASE WHEN {' OR '.join(conds)} THEN {_lit(c)} END" for c, conds in cites.items()) + ")"
-    rule_order = f"[x FOR x IN {_list(RULES)} IF list_contains(day_rules, x)]"
     event = (f"{{'row': row, 'time': {_iso('ts')}, 'collector': collector, 'channel': channel, 'recipient': recipient,"
-             f" 'direction': direction, 'rules': rules, 'text': {_text(policy)}}}")
-    flagged = "len(rules) > 0"
+             f" 'direction': direction, 'rules': {_names('f_')}, 'text': {_text(policy)}}}")
+    # counts over every contact of a flagged debtor-day; the evidence over its flagged contacts only
     con.execute(f"""
-        CREATE TABLE days AS
+        CREATE TABLE day_counts AS
         SELECT debtor, day,
-               list_distinct(flatten(list(rules))) AS day_rules,
                count(*) AS contacts,
                count(*) FILTER (WHERE to_debtor) AS contacts_to_debtor,
                count(*) FILTER (WHERE NOT to_debtor) AS third_party_contacts,
                count(*) FILTER (WHERE quiet) AS quiet_hour_contacts,
-               coalesce(max(burst_fwd) FILTER (WHERE list_contains(rules, 'burst')), 0) AS largest_burst,
                coalesce(max(week_rank), 0) AS week_contacts_to_date,
-               count(*) FILTER (WHERE after_stop) AS contacts_after_stop,
-               count(*) FILTER (WHERE {flagged}) AS flagged_events,
-               count(*) FILTER (WHERE {flagged} AND {_in(policy.message_channels, 'channel')}) AS messages,
-               min(ts) FILTER (WHERE {flagged}) AS first_ts, max(ts) FILTER (WHERE {flagged}) AS last_ts,
-               list(DISTINCT collector) FILTER (WHERE {flagged} AND collector <> '') AS collectors,
-               list(DISTINCT channel) FILTER (WHERE {flagged} AND channel <> '') AS channels,
-               list({event} ORDER BY ms, row) FILTER (WHERE {flagged}) AS events
-        FROM flags GROUP BY debtor, day HAVING bool_or({flagged})""")
+               count(*) FILTER (WHERE f_after_stop) AS contacts_after_stop,
+               count(*) FILTER (WHERE flagged) AS flagged_events,
+               coalesce(max(burst_fwd) FILTER (WHERE f_burst), 0) AS largest_burst,
+               min(ms) FILTER (WHERE flagged) AS first_ms, max(ms) FILTER (WHERE flagged) AS last_ms,
+               {', '.join(f'bool_or(f_{n}) AS has_{n}' for n in RULES)}
+        FROM flags GROUP BY debtor, day HAVING bool_or(flagged)""")
+    # the flagged contacts with who, how and the text, numbered within their debtor-day: only the first
+    # evidence.max_events of each are listed, so no list grows with the log
+    con.execute(f"""
+        CREATE TABLE flagged AS
+        SELECT f.debtor, f.day, f.ms, f.row, {', '.join(f'f.f_{n}' for n in RULES)},
+               e.ts, e.collector, e.channel, e.recipient, e.direction, e.text,
+               row_number() OVER (PARTITION BY f.debtor, f.day ORDER BY f.ms, f.row) AS k
+        FROM flags f JOIN ev e USING (row) WHERE f.flagged""")
+    con.execute("DROP TABLE flags")
+    con.execute(f"""
+        CREATE TABLE day_who AS
+        SELECT debtor, day,
+               count(*) FILTER (WHERE {_in(policy.message_channels, 'channel')}) AS messages,
+               list(DISTINCT collector) FILTER (WHERE collector <> '') AS collectors,
+               list(DISTINCT channel) FILTER (WHERE channel <> '') AS channels
+        FROM flagged GROUP BY debtor, day""")
+    # the evidence lists, a slice of debtors at a time: list aggregates are held in memory until they are complete
+    n = con.execute(f"SELECT count(*) FROM flagged WHERE k <= {policy.max_evidence}").fetchone()[0]
+    slices = max(1, -(-n // _EVIDENCE_PER_SLICE))
+    con.execute("CREATE TABLE day_evidence (debtor VARCHAR, day DATE, events JSON)")
+    for i in range(slices):
+        con.execute(f"""
+            INSERT INTO day_evidence
+            SELECT debtor, day, to_json(list({event} ORDER BY ms, row))
+            FROM flagged WHERE k <= {policy.max_evidence} AND hash(debtor) % {slices} = {i}
+            GROUP BY debtor, day""")
+    con.execute("DROP TABLE flagged")
+    stop_json = "to_json(s.stop_event)"
     con.execute(f"""
         CREATE TABLE findings AS
-        SELECT d.debtor AS debtor, strftime(day, '%Y-%m-%d') AS date, 'harassment' AS label, '骚扰' AS label_zh,
+        SELECT c.debtor AS debtor, strftime(c.day, '%Y-%m-%d') AS date, 'harassment' AS label, '骚扰' AS label_zh,
                {risk} AS risk,
-               array_to_string({rule_order}, '|') AS rules,
+               array_to_string({_names('has_')}, '|') AS rules,
                contacts, contacts_to_debtor, third_party_contacts, quiet_hour_contacts, largest_burst,
                week_contacts_to_date, contacts_after_stop,
                CASE WHEN contacts_after_stop > 0 THEN s.stop_event.time ELSE '' END AS stop_requested_at,
-               flagged_events, {_iso('first_ts')} AS first_event, {_iso('last_ts')} AS last_event,
+               flagged_events, {_iso('make_timestamptz(first_ms * 1000)')} AS first_event,
+               {_iso('make_timestamptz(last_ms * 1000)')} AS last_event,
                array_to_string(list_sort(collectors), '|') AS collectors,
                array_to_string(list_sort(channels), '|') AS channels,
-               CAST(to_json(CASE WHEN contacts_after_stop > 0 THEN list_prepend(s.stop_event, events[1:{policy.max_evidence}])
-                                 ELSE events[1:{policy.max_evidence}] END) AS VARCHAR) AS evidence,
+               CASE WHEN contacts_after_stop > 0 THEN '[' || {stop_json} || ',' || CAST(v.events AS VARCHAR)[2:]
+                    ELSE CAST(v.events AS VARCHAR) END AS evidence,
                {citation_sql} AS citations,
-               CASE {risk} WHEN 'high' THEN 0 WHEN 'medium' THEN 1 ELSE 2 END AS _risk_rank, day AS _day
-        FROM days d LEFT JOIN stops s USING (debtor)""")
-    con.execute("DROP TABLE days")
+               CASE {risk} WHEN 'high' THEN 0 WHEN 'medium' THEN 1 ELSE 2 END AS _risk_rank, c.day AS _day
+        FROM day_counts c JOIN day_who w USING (debtor, day) JOIN day_evidence v USING (debtor, day)
+             LEFT JOIN stops s USING (debtor)""")
+    for table in ("day_counts", "day_who", "day_evidence"):
+        con.execute(f"DROP TABLE {table}")

@@ -173,7 +173,8 @@ def _summarise(con: Any, have: dict[str, bool], columns: LogColumns) -> Contacts
     s = ContactsSummary()
     s.events = con.execute("SELECT (SELECT count(*) FROM ev) + (SELECT count(DISTINCT row) FROM problems "
                            "WHERE row IS NOT NULL)").fetchone()[0]
-    s.contacts, s.debtors = con.execute("SELECT count(*), count(DISTINCT debtor) FROM flags").fetchone()
+    s.contacts = con.execute("SELECT count(*) FROM ev WHERE direction = 'out'").fetchone()[0]
+    s.debtors = con.execute("SELECT count(DISTINCT debtor) FROM ev").fetchone()[0]
     s.stop_requests = con.execute("SELECT count(*) FROM stops").fetchone()[0]
     s.problems = con.execute("SELECT count(*) FROM problems").fetchone()[0]
     s.findings = con.execute("SELECT count(*) FROM findings").fetchone()[0]
