@@ -17,6 +17,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from ..domain import LABELS, RISK_LEVELS
+from ..errors import ConfigError
 from .read import ScoredRow
 
 __all__ = [
@@ -46,7 +47,7 @@ def wilson(k: int, n: int, z: float = Z95) -> tuple[float, float]:
     if n <= 0:
         return 0.0, 1.0
     if not 0 <= k <= n:
-        raise ValueError(f"wilson needs 0 <= k <= n, got k={k}, n={n}")
+        raise ConfigError(f"wilson needs 0 <= k <= n, got k={k}, n={n}")
     p = k / n
     denom = 1 + z * z / n
     centre = (p + z * z / (2 * n)) / denom
