@@ -68,6 +68,7 @@ def build_report(
     means `text` when the file has it (the examples then show findings only)."""
     if min_group < 1:
         raise InputError(f"--min-group must be at least 1, got {min_group}")
+    _check_output(Path(out))  # before reading what may be millions of rows
     table = read_scored(scored)
     by = tuple(dict.fromkeys(c.strip() for c in by if c.strip()))
     try:
@@ -77,10 +78,10 @@ def build_report(
             _check_column(table.columns, time_col, "--time-col", table.path)
         if text_col is not None:
             _check_column(table.columns, text_col, "--text-col", table.path)
+        contact_summary = read_contacts(contacts) if contacts is not None else None
     except InputError:
-        table.rows.close()  # type: ignore[attr-defined]
+        table.close()
         raise
-    contact_summary = read_contacts(contacts) if contacts is not None else None
     summary = summarise(
         (parse_row(raw, n) for n, raw in enumerate(table.rows, 1)),
         columns=table.columns, by=by, time_col=time_col,
@@ -96,11 +97,16 @@ def build_report(
     return ReportResult(path, summary)
 
 
-def _write_atomic(path: Path, html: str) -> Path:
+def _check_output(path: Path) -> None:
     if path.is_dir():
         raise InputError(f"the output {path} is a folder; name a file, e.g. -o {path / 'report.html'}")
     if not path.parent.is_dir():
         raise InputError(f"the output folder {path.parent} does not exist; create it or choose another -o")
+
+
+def _write_atomic(path: Path, html: str) -> Path:
+    """Write beside the target and rename: a reader never sees half a report."""
+    _check_output(path)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
     try:
         with open(fd, "w", encoding="utf-8", newline="\n") as fh:

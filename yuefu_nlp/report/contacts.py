@@ -76,8 +76,9 @@ def read_contacts(path: str | Path) -> ContactsSummary:
     if not Path(path).is_file():
         raise InputError(f"{path}: no such file; make it with `yuefu contacts LOG -o findings.csv`, or leave out "
                          f"--contacts")
-    columns, rows = read_csv_dicts(path)
+    columns, rows, close = read_csv_dicts(path)
     if not columns:
+        close()
         raise InputError(f"{path}: the file is empty; expected the findings CSV of `yuefu contacts`")
     cols = {key: _first(columns, names) for key, names in
             (("rule", RULE_COLUMNS), ("collector", COLLECTOR_COLUMNS), ("label", LABEL_COLUMNS), ("risk", RISK_COLUMNS),

@@ -212,7 +212,7 @@ class _Renderer:
                  f'Wilson interval of the flagged share, so that a group stands out only when it is worse beyond its '
                  f'noise. Groups with fewer than {s.min_group} scored messages are marked <i>small, not ranked</i>. '
                  f'Click a group to see its examples.</p>')]
-        for ci, (col, groups) in enumerate(s.groups.items()):
+        for col, groups in s.groups.items():
             ranked = [g for g in groups if not g.small]
             html.append(f'<h3>{escape(col)}</h3>')
             if ranked:

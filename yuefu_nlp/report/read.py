@@ -25,11 +25,13 @@ _RUN_SCORE = "is this a scored file? Run `yuefu score INPUT -o scored.csv` first
 
 @dataclass(frozen=True)
 class ScoredTable:
-    """A scored file opened for reading: its columns in order and its rows, streamed (each a dict by column)."""
+    """A scored file opened for reading: its columns in order and its rows, streamed (each a dict by column). The file
+    closes when the rows are exhausted, or on `close()` when they are not read to the end."""
 
     path: str
     columns: tuple[str, ...]
     rows: Iterator[dict[str, Any]]
+    close: Callable[[], None] = lambda: None
 
 
 @dataclass(frozen=True)
@@ -52,7 +54,10 @@ class ScoredRow:
         return not self.error
 
 
-def read_csv_dicts(path: str | Path) -> tuple[tuple[str, ...], Iterator[dict[str, Any]]]:
+Opened = tuple[tuple[str, ...], Iterator[dict[str, Any]], Callable[[], None]]  # header, rows, close
+
+
+def read_csv_dicts(path: str | Path) -> Opened:
     """Header and rows of a UTF-8 CSV (with or without BOM, as `yuefu score` writes it)."""
     fh = open(path, encoding="utf-8-sig", newline="")  # noqa: SIM115 - closed when the rows are exhausted
     reader = csv.reader(fh)
@@ -72,10 +77,10 @@ def read_csv_dicts(path: str | Path) -> tuple[tuple[str, ...], Iterator[dict[str
                                      f"the file was cut or edited after scoring. Score the input again")
                 yield dict(zip(header, values))
 
-    return header, rows()
+    return header, rows(), fh.close
 
 
-def _read_jsonl(path: str | Path) -> tuple[tuple[str, ...], Iterator[dict[str, Any]]]:
+def _read_jsonl(path: str | Path) -> Opened:
     """JSONL as `yuefu score --format jsonl` writes it: one object per line; the first one names the columns."""
     fh = open(path, encoding="utf-8-sig")  # noqa: SIM115 - closed when the rows are exhausted
     first = ""
@@ -105,10 +110,10 @@ def _read_jsonl(path: str | Path) -> tuple[tuple[str, ...], Iterator[dict[str, A
                                      f"after scoring. Score the input again") from None
                 yield obj
 
-    return tuple(head), rows()
+    return tuple(head), rows(), fh.close
 
 
-def _read_xlsx(path: str | Path) -> tuple[tuple[str, ...], Iterator[dict[str, Any]]]:
+def _read_xlsx(path: str | Path) -> Opened:
     """The first sheet of a workbook: its first row names the columns."""
     try:
         from openpyxl import load_workbook
@@ -126,10 +131,10 @@ def _read_xlsx(path: str | Path) -> tuple[tuple[str, ...], Iterator[dict[str, An
         finally:
             book.close()
 
-    return header, rows()
+    return header, rows(), book.close
 
 
-READERS: dict[str, Callable[[str | Path], tuple[tuple[str, ...], Iterator[dict[str, Any]]]]] = {
+READERS: dict[str, Callable[[str | Path], Opened]] = {
     ".csv": read_csv_dicts, ".jsonl": _read_jsonl, ".ndjson": _read_jsonl, ".xlsx": _read_xlsx,
 }
 
@@ -143,13 +148,13 @@ def read_scored(path: str | Path) -> ScoredTable:
     if reader is None:
         raise InputError(f"{path}: cannot read {p.suffix or 'a file without extension'}; a scored file is "
                          f"{', '.join(READERS)}")
-    columns, rows = reader(p)
+    columns, rows, close = reader(p)
     missing = [c for c in OUTPUT_COLUMNS if c not in columns]
     if missing:
-        rows.close()  # type: ignore[attr-defined]
+        close()
         shown = ", ".join(missing[:6]) + (" …" if len(missing) > 6 else "")
         raise InputError(f"{path}: the column(s) {shown} are missing, so this is not a scored file; {_RUN_SCORE}")
-    return ScoredTable(str(path), columns, rows)
+    return ScoredTable(str(path), columns, rows, close)
 
 
 def _text(value: Any) -> str:
