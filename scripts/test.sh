@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 [ -x .venv/bin/python ] || python3 -m venv .venv
 .venv/bin/python -m pip install -q --upgrade pip
 # torch is pinned: any other torch request pulls a multi-GB CUDA build on the project's machines.
-.venv/bin/python -m pip install -q "torch==2.13.0" -e ".[train,eval,contacts,excel,dev]"
+.venv/bin/python -m pip install -q "torch==2.13.0" -e ".[train,eval,contacts,excel,spark,dev]"
 # tests/test_report_browser.py renders the HTML report in headless Chromium with CJK fonts (Debian packages). Installed
 # here only when missing; where apt-get cannot run (not root, not Debian) the test skips and says why (it fails on CI).
 if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null || [ -z "$(fc-list :lang=zh 2>/dev/null)" ]; then
