@@ -4,7 +4,7 @@
 #      (a backend that is not available yet, e.g. the model before it ships, is listed as unavailable, not fatal);
 #      its printed tables are kept verbatim in docs/evaluation/summary.txt
 #   1d. scripts/eval_transcripts.py on the held-out gold calls -> docs/evaluation/transcripts/
-#   2. the benchmark scripts' JSON (bench_rules; bench_model when that script exists) -> docs/evaluation/
+#   2. the benchmark scripts' JSON (bench_rules, bench_pathological; bench_model when that script exists) -> docs/evaluation/
 #   3. docs/EVALUATION.md rendered from docs/evaluation/metrics.json
 #   4. the notebooks executed in place, with outputs, on all rows
 # Usage: bash scripts/make_evaluation.sh [DATA.jsonl]   (default data/splits/test.jsonl)
@@ -45,6 +45,9 @@ fi
 
 echo "== 2/4 benchmarks" >&2
 "$PY" scripts/bench_rules.py --n 5000 --json "$OUT/bench_rules.json"
+# yuefu contacts on a 10-million-event synthetic log (about two minutes; needs the contacts extra, duckdb)
+"$PY" scripts/bench_contacts.py --json "$OUT/bench_contacts.json" || echo "warning: bench_contacts.py failed; its figures are missing" >&2
+"$PY" scripts/bench_pathological.py --json "$OUT/bench_pathological.json"
 if [ -f scripts/bench_model.py ]; then
   REF=()
   if [ -f runs/full12/checkpoint.json ]; then REF=(--reference runs/full12); fi  # the 12-layer predecessor, for context

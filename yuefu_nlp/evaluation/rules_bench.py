@@ -9,7 +9,7 @@ from __future__ import annotations
 import time
 from typing import Any, Sequence
 
-__all__ = ["PATTERNS", "LENGTHS", "pathological_text", "bench_pathological"]
+__all__ = ["PATTERNS", "LENGTHS", "pathological_text", "bench_pathological", "pathological_table"]
 
 # name -> the unit repeated (and cut) to the wanted length, and what it stresses
 PATTERNS: dict[str, tuple[str, str]] = {
@@ -59,3 +59,20 @@ def bench_pathological(patterns: Sequence[str] = tuple(PATTERNS), lengths: Seque
                             "growth": round(best / previous, 2) if previous else None})
             previous = best
     return records
+
+
+def pathological_table(figures: dict[str, Any]) -> str:
+    """The markdown table of scripts/bench_pathological.py's JSON: seconds per pattern and length, and the growth."""
+    records = figures["records"]
+    lengths = sorted({r["chars"] for r in records})
+    head = "| pattern | " + " | ".join(f"{n:,} chars" for n in lengths) + " | growth, last step | findings |"
+    lines = [head, "|" + "---|" * (len(lengths) + 3)]
+    for name in dict.fromkeys(r["pattern"] for r in records):
+        rs = {r["chars"]: r for r in records if r["pattern"] == name}
+        cells = [f"{rs[n]['seconds']:.3f} s" if "seconds" in rs[n] else "skipped" for n in lengths]
+        last = rs[lengths[-1]]
+        growth = f"×{last['growth']:.2f} for ×{lengths[-1] / lengths[-2]:g} chars" if last.get("growth") else "-"
+        lines.append(f"| {name} | " + " | ".join(cells) + f" | {growth} | {last.get('findings', '-')} |")
+    verdict = "meets" if figures.get("meets") else "misses: " + "; ".join(figures.get("failures", []))
+    return "\n".join(lines) + (f"\n\nTarget: every pattern under {figures['max_seconds']} s at {lengths[-1]:,} "
+                               f"characters and linear growth: {verdict}.")
