@@ -11,9 +11,9 @@ import threading
 from typing import Sequence
 
 from . import __version__
-from .batch.run import FORMATS
+from .batch.run import FORMATS, ScoreSummary
 from .domain import BACKENDS, DEFAULT_MAX_CHARS, LABEL_ANSI, LABEL_ZH, MODEL_RULE_ID, Backend, Risk
-from .errors import YuefuError
+from .errors import ConfigError, YuefuError
 from .text.decode import read_text
 from .text.roles import parse_roles
 from .text.transcript_files import read_transcript
@@ -54,6 +54,10 @@ def _cmd_score(args: argparse.Namespace) -> int:
     backend = args.backend or _default_backend()
     if args.backend is None and backend is Backend.RULES:
         print("note: no shipped model found; scoring with rules only (--backend rules)", file=sys.stderr)
+    if args.engine == "spark":
+        return _finish_score(args, backend, _score_on_spark(args, backend))
+    if args.master is not None or args.format == "parquet":
+        raise ConfigError("--master and --format parquet are for --engine spark")
     analyzer = _load(backend, args.model_dir, args.roles)
     if args.threshold is not None or args.min_risk is not None:
         analyzer = analyzer.with_policy(replace(
@@ -67,6 +71,26 @@ def _cmd_score(args: argparse.Namespace) -> int:
     else:
         summary = score_file(args.input, args.output, text_col=args.text_col, force=args.force,
                              encoding=args.encoding, sheet=args.sheet, bom=args.bom, **options)  # type: ignore[arg-type]
+    return _finish_score(args, backend, summary)
+
+
+def _score_on_spark(args: argparse.Namespace, backend: str) -> ScoreSummary:
+    """`yuefu score --engine spark`: the same contract, computed by Spark (docs/SPARK.md); UTF-8 CSV, JSONL or
+    Parquet in, Parquet or CSV part files out."""
+    if args.encoding or args.sheet or args.bom or args.input == "-":
+        raise ConfigError("--engine spark reads UTF-8 CSV, JSONL or Parquet files (no stdin, --encoding, --sheet or "
+                          "--bom); convert other inputs with `yuefu score` locally")
+    from .spark import SparkRun, SparkSettings, score_path
+
+    settings = SparkSettings(text_col=args.text_col, backend=str(backend), model_dir=args.model_dir,
+                             batch_size=args.batch_size, max_chars=args.max_chars,
+                             roles=tuple((k, str(v)) for k, v in parse_roles(args.roles).items()),
+                             flag_at=args.threshold, min_risk=args.min_risk)
+    return score_path(args.input, args.output, settings, SparkRun(master=args.master, fmt=args.format,
+                                                                  force=args.force))
+
+
+def _finish_score(args: argparse.Namespace, backend: str, summary: ScoreSummary) -> int:
     print(summary.format(), file=sys.stderr)
     if args.output != "-":
         print(f"wrote {args.output} (backend: {backend})", file=sys.stderr)
@@ -256,8 +280,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="fused (default when the shipped model is present), rules, or model")
     s.add_argument("--model-dir", default=None, help="model folder (default: the shipped model)")
     s.add_argument("--batch-size", type=_positive, default=64, help="rows per batch (default 64)")
-    s.add_argument("--format", choices=list(FORMATS), default=None,
-                   help="output format (default: from the output's name, .jsonl or .xlsx, else csv)")
+    s.add_argument("--format", choices=[*FORMATS, "parquet"], default=None,
+                   help="output format (default: from the output's name, .jsonl or .xlsx, else csv; with --engine "
+                        "spark: parquet or csv part files, csv when the output's name ends in .csv, else parquet)")
     s.add_argument("--threshold", type=_probability, default=None,
                    help="flag a label at this score or above (default 0.5, each backend's tuned operating point; "
                         "higher means fewer flags and fewer false accusations, and lower recall)")
@@ -272,6 +297,12 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--fail-on", choices=list(FAIL_ON), default=None,
                    help="exit 1 when any row is flagged (any), has risk medium or high (medium), or high (high); "
                         "0 otherwise; 2 on an error")
+    s.add_argument("--engine", choices=["local", "spark"], default="local",
+                   help="local: this process (default); spark: a Spark job over UTF-8 CSV, JSONL or Parquet files or "
+                        "folders, writing a folder of part files with a row_id column (needs the spark extra; "
+                        "docs/SPARK.md)")
+    s.add_argument("--master", default=None, help="with --engine spark: the Spark master, e.g. local[4] or yarn "
+                   "(default: what spark-submit set, else local[*])")
     s.set_defaults(func=_cmd_score)
 
     c = sub.add_parser("check", help="explain one message or transcript: spans, rules and the law they break")

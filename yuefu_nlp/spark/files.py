@@ -17,6 +17,8 @@ from ..batch.run import ScoreSummary, meta_path
 from ..domain import LABELS, RISK_LEVELS
 from ..errors import ConfigError, InputError
 from .score import (
+    INT_COLUMNS,
+    SCORE_COLUMNS,
     SparkSettings,
     check_columns,
     require_pyspark,
@@ -27,7 +29,8 @@ from .score import (
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
 
-__all__ = ["INPUT_FORMATS", "OUTPUT_FORMATS", "ROW_ID", "add_row_id", "read_input", "score_path", "spark_session"]
+__all__ = ["INPUT_FORMATS", "OUTPUT_FORMATS", "ROW_ID", "SparkRun", "add_row_id", "as_csv_text", "output_format",
+           "read_input", "score_path", "spark_session"]
 
 INPUT_FORMATS = {".csv": "csv", ".jsonl": "json", ".ndjson": "json", ".json": "json", ".parquet": "parquet"}
 OUTPUT_FORMATS = ("parquet", "csv")
@@ -146,6 +149,7 @@ def score_path(in_path: str | Path, out_path: str | Path, settings: SparkSetting
     scored = score_spark(ordered, settings.text_col, **_score_options(settings))
     writer = scored.write.mode("overwrite" if run.force else "errorifexists")
     if fmt == "csv":
+        writer = as_csv_text(scored).write.mode("overwrite" if run.force else "errorifexists")
         writer.options(header=True, escape='"', emptyValue="", encoding="UTF-8").csv(str(out_path))
     else:
         writer.parquet(str(out_path))
@@ -153,6 +157,25 @@ def score_path(in_path: str | Path, out_path: str | Path, settings: SparkSetting
     summary.seconds = time.perf_counter() - started
     _write_meta(spark, settings, run, in_path, out_path, fmt, parts, summary)
     return summary
+
+
+def as_csv_text(scored: DataFrame) -> DataFrame:
+    """The contract's columns as `yuefu score` writes them in a CSV: a row with an error has empty flags and scores
+    (the DataFrame, like score_frame, has 0 and null), and a score is printed as Python prints it (0.0001, not
+    Spark's 1.0E-4; the value is already rounded to 4 places, so %.4f less its trailing zeros is exact)."""
+    from pyspark.sql import functions as F
+
+    failed = F.coalesce(F.col("error"), F.lit("")) != ""
+    columns = []
+    for name in scored.columns:
+        c = F.col(f"`{name}`")
+        if name in INT_COLUMNS:
+            c = F.when(failed, F.lit("")).otherwise(c.cast("string"))
+        elif name in SCORE_COLUMNS:
+            printed = F.regexp_replace(F.regexp_replace(F.format_string("%.4f", c), "0+$", ""), "\\.$", ".0")
+            c = F.when(failed | c.isNull(), F.lit("")).otherwise(printed)
+        columns.append(c.alias(name))
+    return scored.select(*columns)
 
 
 def _score_options(s: SparkSettings) -> dict[str, Any]:

@@ -25,10 +25,10 @@ if TYPE_CHECKING:
     from pyspark.sql import DataFrame
     from pyspark.sql.types import StructType
 
-__all__ = ["SparkSettings", "check_columns", "output_schema", "require_pyspark", "score_spark", "worker_analyzer"]
+__all__ = ["INT_COLUMNS", "SCORE_COLUMNS", "SparkSettings", "check_columns", "output_schema", "require_pyspark", "score_spark", "worker_analyzer"]
 
-_INT_COLUMNS = ("flagged",) + LABELS
-_SCORE_COLUMNS = tuple(f"{label}_score" for label in LABELS)
+INT_COLUMNS = ("flagged",) + LABELS
+SCORE_COLUMNS = tuple(f"{label}_score" for label in LABELS)
 
 
 @dataclass(frozen=True)
@@ -109,7 +109,7 @@ def output_schema(schema: StructType) -> StructType:
     )
 
     def kind(name: str) -> Any:
-        return IntegerType() if name in _INT_COLUMNS else DoubleType() if name in _SCORE_COLUMNS else StringType()
+        return IntegerType() if name in INT_COLUMNS else DoubleType() if name in SCORE_COLUMNS else StringType()
 
     return StructType(list(schema.fields) + [StructField(name, kind(name), True) for name in OUTPUT_COLUMNS])
 
@@ -128,7 +128,7 @@ class _Batches:
         for pdf in batches:
             analyzer = analyzer or worker_analyzer(s)
             added = score_series(pdf[s.text_col], analyzer=analyzer, batch_size=s.batch_size, max_chars=s.max_chars)
-            added = added.astype({name: "int32" for name in _INT_COLUMNS})
+            added = added.astype({name: "int32" for name in INT_COLUMNS})
             for name in OUTPUT_COLUMNS:
                 pdf[name] = added[name].to_numpy()
             yield pdf
