@@ -13,6 +13,7 @@ from pathlib import Path
 from ..errors import TemplateError
 from ..runtime.paths import REPO_ROOT
 from . import summary
+from .contacts_bench import contacts_bench_table
 from .report import load_report
 from .speed import bench_table, read_bench
 from .transcripts import transcript_table
@@ -91,6 +92,13 @@ def render(metrics_path: str | Path, template: str | Path = TEMPLATE) -> str:
                        f"`{tx['command']}` to `{_rel(tx_path)}`.\n\n{transcript_table(tx)}")
     else:
         transcripts = "Not evaluated yet: run `python scripts/eval_transcripts.py`."
+    contacts = read_bench(metrics_path.parent / "bench_contacts.json")
+    contacts_bench = (f"`yuefu contacts` (harassment patterns in contact logs, docs/CONTACTS.md) on a synthetic log, "
+                      f"written by `{contacts['command']}` to `{outdir}/bench_contacts.json`; the detection runs in its "
+                      f"own process, so its peak RSS does not count the log's generation:\n\n"
+                      f"{contacts_bench_table(contacts)}" if contacts
+                      else "Not measured yet: run `python scripts/bench_contacts.py --json "
+                           "docs/evaluation/bench_contacts.json`.")
     hists = ", ".join(f"[{s['name']}](evaluation/score_hist_{s['name']}.png)" for s in report["systems"])
     values = {
         "metrics_path": _rel(metrics_path), "summary_path": f"{outdir}/summary.txt",
@@ -105,6 +113,7 @@ def render(metrics_path: str | Path, template: str | Path = TEMPLATE) -> str:
         "comparison_table": summary.comparison_table(report), "per_label_table": summary.per_label_table(report),
         "curve_table": summary.curve_table(report), "score_histograms": hists or "none",
         "bench": "\n\n".join(bench_parts) or "No benchmark JSON next to the metrics yet.",
+        "contacts_bench": contacts_bench,
         "test_rows": f"{report['data']['rows']:,}", "test_sources": _sources(report["data"]),
         "synthetic_share": _synthetic(report),
         "holdout": holdout,
