@@ -15,6 +15,7 @@ from ..runtime.paths import REPO_ROOT
 from . import summary
 from .contacts_bench import contacts_bench_table
 from .report import load_report
+from .rules_bench import pathological_table
 from .speed import bench_table, read_bench
 from .transcripts import transcript_table
 
@@ -60,6 +61,12 @@ def render(metrics_path: str | Path, template: str | Path = TEMPLATE) -> str:
         if figures:
             bench_parts.append(f"Benchmark figures from `{outdir}/{name}` (written by `scripts/{name[:-5]}.py "
                                f"--json`):\n\n{bench_table(figures)}")
+    patho = metrics_path.parent / "bench_pathological.json"
+    if patho.exists():
+        bench_parts.append(f"Rules-only cost against text length on pathological inputs (`{outdir}/{patho.name}`, "
+                           f"written by `scripts/bench_pathological.py --json`; patterns in "
+                           f"`yuefu_nlp/evaluation/rules_bench.py`):\n\n"
+                           f"{pathological_table(json.loads(patho.read_text(encoding='utf-8')))}")
     holdout_path = metrics_path.parent / "holdout" / "metrics.json"
     if holdout_path.exists():
         hold = load_report(holdout_path)
