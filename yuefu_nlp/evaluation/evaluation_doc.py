@@ -16,6 +16,7 @@ from . import summary
 from .contacts_bench import contacts_bench_table
 from .report import load_report
 from .rules_bench import pathological_table
+from .spark_bench import spark_bench_table
 from .speed import bench_table, read_bench
 from .transcripts import transcript_table
 
@@ -106,6 +107,11 @@ def render(metrics_path: str | Path, template: str | Path = TEMPLATE) -> str:
                       f"{contacts_bench_table(contacts)}" if contacts
                       else "Not measured yet: run `python scripts/bench_contacts.py --json "
                            "docs/evaluation/bench_contacts.json`.")
+    spark = read_bench(metrics_path.parent / "bench_spark.json")
+    spark_bench = (f"`yuefu score` in one process against `yuefu score --engine spark` (docs/SPARK.md) on the same "
+                   f"rows, written by `{spark['command']}` to `{outdir}/bench_spark.json`. What was measured: "
+                   f"{spark['what']}\n\n{spark_bench_table(spark)}" if spark
+                   else "Not measured yet: run `python scripts/bench_spark.py --json docs/evaluation/bench_spark.json`.")
     hists = ", ".join(f"[{s['name']}](evaluation/score_hist_{s['name']}.png)" for s in report["systems"])
     values = {
         "metrics_path": _rel(metrics_path), "summary_path": f"{outdir}/summary.txt",
@@ -121,6 +127,7 @@ def render(metrics_path: str | Path, template: str | Path = TEMPLATE) -> str:
         "curve_table": summary.curve_table(report), "score_histograms": hists or "none",
         "bench": "\n\n".join(bench_parts) or "No benchmark JSON next to the metrics yet.",
         "contacts_bench": contacts_bench,
+        "spark_bench": spark_bench,
         "test_rows": f"{report['data']['rows']:,}", "test_sources": _sources(report["data"]),
         "synthetic_share": _synthetic(report),
         "holdout": holdout,
