@@ -7,6 +7,7 @@ test/dev/COLD evaluation -> MODEL_CARD.md -> sha256 manifest. The old folder is 
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import os
 import sys
@@ -36,12 +37,17 @@ def main(argv: list[str] | None = None) -> int:
                    help="measure the open-world gate but do not enforce it (experiments into a scratch folder only)")
     p.add_argument("--min-agreement", type=float, default=0.99,
                    help="int8 vs fp32 decision agreement required on test (lower it only for smoke runs)")
+    p.add_argument("--keep-policy-from", type=Path, default=None, metavar="CONFIG_JSON",
+                   help="keep the fusion policy of this model config.json instead of choosing one on dev (a "
+                        "re-export with unchanged weights; the rule's own pick is recorded beside it)")
     args = p.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     logging.getLogger("yuefu_nlp").setLevel(logging.INFO)  # onnxruntime's quantizer logs every tensor at INFO
     return export(args.checkpoint, args.out, fp32_out=args.keep_fp32, evaluate=not args.no_eval, n_boot=args.n_boot,
                   min_agreement=args.min_agreement, smooth_alpha=args.smoothquant,
-                  fp32_ffn_output_layers=args.fp32_ffn_layers, gate=False if args.no_gate else None)
+                  fp32_ffn_output_layers=args.fp32_ffn_layers, gate=False if args.no_gate else None,
+                  keep_policy=(json.loads(args.keep_policy_from.read_text(encoding="utf-8"))
+                               if args.keep_policy_from else None))
 
 
 if __name__ == "__main__":

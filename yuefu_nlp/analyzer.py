@@ -15,6 +15,7 @@ from typing import Any, Iterable, Iterator, Mapping, Sequence
 from .domain import BACKENDS, DEFAULT_MAX_CHARS, Backend, Role
 from .errors import ConfigError
 from .pipeline.fusion import FusionPolicy
+from .pipeline.memo import DEFAULT_MEMO_SIZE, Memo
 from .pipeline.message import Message
 from .pipeline.stages import BACKEND_STAGES, Fuse, Locate, MatchRules, Normalize, ScoreModel, SplitTurns, Stage
 from .rules import RuleMatcher, load_lexicons, load_negation, load_reported_speech
@@ -46,6 +47,7 @@ class Analyzer:
         policy: FusionPolicy | None = None,
         roles: str | Mapping[str, str | Role] | None = None,
         window_chars: int = DEFAULT_MAX_CHARS,
+        memo_size: int = DEFAULT_MEMO_SIZE,
     ) -> None:
         self.backend = _backend(backend)
         if window_chars < 1_000:
@@ -61,15 +63,17 @@ class Analyzer:
         self.roles = parse_roles(roles)  # the user's speaker labels and their roles, on top of the built-in prefixes
         # the citation a model-only finding carries: the strongest rule citation of the label's lexicon
         self._model_citations = model_citations or _label_citations(matcher)
-        self._rules = MatchRules(matcher, segmenter)
+        self.memo_size = memo_size
+        self.memos = {"normalize": Memo(memo_size), "rules": Memo(memo_size), "model": Memo(memo_size)}
+        self._rules = MatchRules(matcher, segmenter, self.memos["rules"])
         self._fuse = Fuse(self.policy, self._model_citations)
         available: dict[str, Stage] = {
-            "turns": SplitTurns(self.roles), "normalize": Normalize(normalizer), "rules": self._rules,
-            "fuse": self._fuse,
+            "turns": SplitTurns(self.roles), "normalize": Normalize(normalizer, self.memos["normalize"]),
+            "rules": self._rules, "fuse": self._fuse,
         }
         if scorer is not None:
-            available["model"] = ScoreModel(scorer)
-            available["locate"] = Locate(scorer)
+            available["model"] = ScoreModel(scorer, self.memos["model"])
+            available["locate"] = Locate(scorer, self.memos["model"])
         self.stages: tuple[Stage, ...] = tuple(available[name] for name in BACKEND_STAGES[self.backend])
 
     @classmethod
@@ -81,12 +85,17 @@ class Analyzer:
         lexicon_dir: str | Path | None = None,
         roles: str | Mapping[str, str | Role] | None = None,
         window_chars: int = DEFAULT_MAX_CHARS,
+        memo_size: int = DEFAULT_MEMO_SIZE,
+        threads: int | None = None,
     ) -> "Analyzer":
         """Load the shipped lexicons and, unless backend="rules", the shipped default model (or `model_dir`).
 
         `roles` names the speakers of call transcripts, on top of the built-in prefixes, e.g. `{"说话人1": "collector",
         "说话人2": "customer"}` (or "说话人1=collector,说话人2=customer"): it overrides the guess text.roles makes.
-        A text longer than `window_chars` is analyzed in windows of about that size (windows.py)."""
+        A text longer than `window_chars` is analyzed in windows of about that size (windows.py). Text seen before
+        is looked up, not computed again, in memos of `memo_size` entries per stage (pipeline/memo.py; 0 turns them
+        off). `threads` caps the model's CPU threads (default: the cores this process may use), for containers and
+        for Spark executors that run several tasks per machine."""
         backend = _backend(backend)
         lexicons = load_lexicons(Path(lexicon_dir) if lexicon_dir else None)
         matcher = RuleMatcher(lexicons, load_negation(), load_reported_speech())
@@ -94,9 +103,9 @@ class Analyzer:
         if backend is not Backend.RULES:
             from .runtime.onnx_scorer import OnnxScorer  # onnxruntime + tokenizers only, never torch
 
-            scorer = OnnxScorer.load(model_dir)
+            scorer = OnnxScorer.load(model_dir, threads=threads)
         return cls(normalizer=Normalizer(), segmenter=Segmenter(), matcher=matcher, scorer=scorer, backend=backend,
-                   roles=roles, window_chars=window_chars)
+                   roles=roles, window_chars=window_chars, memo_size=memo_size)
 
     @cached_property
     def provenance(self) -> dict[str, Any]:
@@ -126,7 +135,7 @@ class Analyzer:
         """The same analyzer deciding with another fusion policy (for tuning the policy on dev)."""
         return Analyzer(normalizer=self.normalizer, segmenter=self.segmenter, matcher=self.matcher, scorer=self.scorer,
                         backend=self.backend, model_citations=self._model_citations, policy=policy,
-                        roles=self.roles, window_chars=self.window_chars)
+                        roles=self.roles, window_chars=self.window_chars, memo_size=self.memo_size)
 
     # -- single text ----------------------------------------------------------------------------------------------
     def analyze(self, text: str) -> Result:
@@ -188,7 +197,7 @@ class Analyzer:
         """Results in order; a text longer than `window_chars` is read in windows (windows.py) and the windows'
         results merged, so one huge text costs bounded memory and never stalls a batch."""
         pieces, owners = [], []
-        for i, text in enumerate(texts):
+        for text in texts:
             cuts = split_windows(text, self.window_chars) if isinstance(text, str) else [(0, text)]
             pieces.extend(piece for _, piece in cuts)
             owners.append([start for start, _ in cuts])

@@ -8,12 +8,13 @@ import os
 import signal
 import sys
 import threading
-from typing import Sequence
+from typing import Any, Sequence
 
 from . import __version__
 from .batch.run import FORMATS, ScoreSummary
 from .domain import BACKENDS, DEFAULT_MAX_CHARS, LABEL_ANSI, LABEL_ZH, MODEL_RULE_ID, Backend, Risk
 from .errors import ConfigError, YuefuError
+from .redact import redact_result
 from .text.decode import read_text
 from .text.roles import parse_roles
 from .text.transcript_files import read_transcript
@@ -24,10 +25,10 @@ __all__ = ["main"]
 _RESET = "\033[0m"
 
 
-def _load(backend: str, model_dir: str | None, roles: str | None = None):
+def _load(backend: str, model_dir: str | None, roles: str | None = None, **options: Any):
     from .analyzer import Analyzer
 
-    return Analyzer.load(backend=backend, model_dir=model_dir, roles=roles)  # type: ignore[arg-type]
+    return Analyzer.load(backend=backend, model_dir=model_dir, roles=roles, **options)  # type: ignore[arg-type]
 
 
 def _default_backend() -> str:
@@ -58,7 +59,8 @@ def _cmd_score(args: argparse.Namespace) -> int:
         return _finish_score(args, backend, _score_on_spark(args, backend))
     if args.master is not None or args.format == "parquet":
         raise ConfigError("--master and --format parquet are for --engine spark")
-    analyzer = _load(backend, args.model_dir, args.roles)
+    analyzer = _load(backend, args.model_dir, args.roles, threads=args.threads,
+                     **({"memo_size": 0} if args.no_memo else {}))
     if args.threshold is not None or args.min_risk is not None:
         analyzer = analyzer.with_policy(replace(
             analyzer.policy,
@@ -67,9 +69,9 @@ def _cmd_score(args: argparse.Namespace) -> int:
     options = dict(analyzer=analyzer, batch_size=args.batch_size, fmt=args.format, max_chars=args.max_chars,
                    progress=not args.no_progress)
     if args.input != "-" and Path(args.input).is_dir():  # a folder of transcript files: one row per file
-        summary = score_folder(args.input, args.output, **options)  # type: ignore[arg-type]
+        summary = score_folder(args.input, args.output, redact=args.redact, **options)  # type: ignore[arg-type]
     else:
-        summary = score_file(args.input, args.output, text_col=args.text_col, force=args.force,
+        summary = score_file(args.input, args.output, text_col=args.text_col, force=args.force, redact=args.redact,
                              encoding=args.encoding, sheet=args.sheet, bom=args.bom, **options)  # type: ignore[arg-type]
     return _finish_score(args, backend, summary)
 
@@ -77,6 +79,9 @@ def _cmd_score(args: argparse.Namespace) -> int:
 def _score_on_spark(args: argparse.Namespace, backend: str) -> ScoreSummary:
     """`yuefu score --engine spark`: the same contract, computed by Spark (docs/SPARK.md); UTF-8 CSV, JSONL or
     Parquet in, Parquet or CSV part files out."""
+    if args.redact:
+        raise ConfigError("--redact is not available with --engine spark yet; score locally, or redact the Spark "
+                          "output with `yuefu score --redact` on its part files")
     if args.encoding or args.sheet or args.bom or args.input == "-":
         raise ConfigError("--engine spark reads UTF-8 CSV, JSONL or Parquet files (no stdin, --encoding, --sheet or "
                           "--bom); convert other inputs with `yuefu score` locally")
@@ -163,6 +168,8 @@ def _cmd_check(args: argparse.Namespace) -> int:
     backend = args.backend or _default_backend()
     (message,) = _load(backend, args.model_dir, args.roles).run([text])
     result, speakers = message.result, message.speakers
+    if args.redact:
+        result = redact_result(result)
     if args.json:
         out = result.to_dict()
         if speakers is not None:
@@ -259,6 +266,10 @@ def _on_sigterm(signum: int, frame: object) -> None:
     raise _Terminated
 
 
+_REDACT_HELP = ("mask resident ID, bank card and phone numbers (first 3 and last 4 digits kept) and addresses a rule "
+                "found, character for character, in every text written: input columns, spans and evidence")
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="yuefu", description="Flag abusive or illegal Chinese debt-collection messages.")
     p.add_argument("--version", action="version", version=f"yuefu_nlp {__version__}")
@@ -303,6 +314,13 @@ def build_parser() -> argparse.ArgumentParser:
                         "docs/SPARK.md)")
     s.add_argument("--master", default=None, help="with --engine spark: the Spark master, e.g. local[4] or yarn "
                    "(default: what spark-submit set, else local[*])")
+    s.add_argument("--threads", type=_positive, default=None,
+                   help="CPU threads for the model (default: the cores this process may use; set it in containers "
+                        "and when several scorers share a machine)")
+    s.add_argument("--redact", action="store_true", help=_REDACT_HELP)
+    s.add_argument("--no-memo", action="store_true",
+                   help="score every copy of a repeated text again instead of looking it up (the output is the "
+                        "same; for measuring)")
     s.set_defaults(func=_cmd_score)
 
     c = sub.add_parser("check", help="explain one message or transcript: spans, rules and the law they break")
@@ -312,6 +330,7 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--backend", choices=BACKENDS, default=None)
     c.add_argument("--model-dir", default=None)
     c.add_argument("--json", action="store_true", help="print the result as JSON")
+    c.add_argument("--redact", action="store_true", help=_REDACT_HELP)
     c.add_argument("--roles", default=None, help=_ROLES_HELP)
     c.add_argument("--fail-on", choices=list(FAIL_ON), default=None,
                    help="exit 1 when the text is flagged (any), has risk medium or high (medium), or high (high); "

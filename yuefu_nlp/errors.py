@@ -53,6 +53,10 @@ class BaselineError(YuefuError, ValueError):
     of another format or label set."""
 
 
+class BenchmarkError(YuefuError, RuntimeError):
+    """A benchmark's measured system failed to run (its command and the end of its error output are in the message)."""
+
+
 class ConfigError(YuefuError, ValueError):
     """A setting is not one the library accepts (a backend name, a batch size, a training config key)."""
 

@@ -10,10 +10,17 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from dataclasses import replace
+from functools import lru_cache
 
 from .rules.validators import valid_cn_id, valid_cn_mobile, valid_luhn
+from .types import Result
 
-__all__ = ["KEEP_HEAD", "KEEP_TAIL", "mask_ranges", "pii_spans", "redact"]
+__all__ = ["KEEP_HEAD", "KEEP_TAIL", "PERSONAL_DATA_RULES", "address_spans", "mask_ranges", "pii_spans", "redact",
+           "redact_result", "redact_text"]
+
+# rules whose whole span is personal data (an address), starred beyond its first characters when redacting
+PERSONAL_DATA_RULES = ("privacy_leak.pii_address",)
 
 KEEP_HEAD, KEEP_TAIL = 3, 4  # 440***********7319, 138****5678: enough to tell two numbers apart, not to use one
 
@@ -85,3 +92,38 @@ def mask_ranges(text: str, ranges: Iterable[tuple[int, int]], keep: int = 2) -> 
             if chars[i].isalnum():
                 chars[i] = "*"
     return "".join(chars)
+
+
+@lru_cache(maxsize=1)
+def _address_patterns() -> tuple[re.Pattern[str], ...]:
+    """The address shapes of the lexicon's PERSONAL_DATA_RULES (one definition of an address, in the lexicon)."""
+    from .rules.lexicon import load_lexicons
+
+    found = (p for lex in load_lexicons() for r in lex.rules if r.id.startswith(PERSONAL_DATA_RULES) for p in r.regex)
+    return tuple(dict.fromkeys(found))
+
+
+def address_spans(text: str) -> list[tuple[int, int]]:
+    """[start, end) of every street, estate or village address in `text`, whatever its context (a debtor's own
+    address is personal data too)."""
+    plain = text.translate(_FULLWIDTH)
+    return [(m.start(), m.end()) for p in _address_patterns() for m in p.finditer(plain)]
+
+
+def redact_text(text: str) -> str:
+    """`text` with identifiers masked and addresses starred beyond their first characters; same length."""
+    if not text:
+        return text
+    return mask_ranges(redact(text), address_spans(text))
+
+
+def redact_result(result: Result) -> Result:
+    """`result` with its text redacted (`redact_text`, and the spans of PERSONAL_DATA_RULES findings starred) and
+    every finding's quoted span taken from that text: what `yuefu score --redact` and `check --redact` write.
+    Offsets are unchanged, since masking keeps the length."""
+    personal = [(f.span.start, f.span.end) for f in result.findings if f.rule_id.startswith(PERSONAL_DATA_RULES)]
+    text = mask_ranges(redact_text(result.text), personal)
+    if text == result.text:
+        return result
+    findings = tuple(replace(f, span=replace(f.span, text=text[f.span.start:f.span.end])) for f in result.findings)
+    return replace(result, text=text, findings=findings)

@@ -19,6 +19,7 @@ from tqdm import tqdm
 from ..analyzer import Analyzer
 from ..domain import DEFAULT_MAX_CHARS, LABELS, RISK_LEVELS
 from ..errors import ConfigError, InputError
+from ..redact import redact_result, redact_text
 from ..text.decode import undecodable
 from ..text.transcript_files import TRANSCRIPT_SUFFIXES, read_transcript
 from .contract import EXTRA_FIELDS, OUTPUT_COLUMNS, error_columns, result_columns, text_problem
@@ -50,6 +51,7 @@ class ScoreSummary:
     stale_parts_removed: int = 0  # half-written outputs of killed runs, found beside the output and removed
     odd_width: int = 0  # rows with more or fewer fields than the header (scored; surplus fields in extra_fields)
     cut_cells: int = 0  # Excel output: cells cut to Excel's 32,767-character limit
+    redacted: bool = False  # identifiers were masked in everything written (--redact)
 
     def format(self) -> str:
         rate = self.rows / self.seconds if self.seconds > 0 else 0.0
@@ -106,12 +108,15 @@ def score_file(
     encoding: str | None = None,
     sheet: str | None = None,
     bom: bool = False,
+    redact: bool = False,
 ) -> ScoreSummary:
     """Score every row of a CSV or .xlsx sheet (`-` = stdin) into `out_path` (`-` = stdout) as CSV, JSONL or .xlsx
     (`fmt`, default from the output's name) and return a summary.
 
     The CSV's encoding is detected (text/decode.py) unless `encoding` names it; `bom` writes a CSV with a UTF-8 BOM,
-    which Excel needs to read Chinese. The output never replaces the input unless `force`."""
+    which Excel needs to read Chinese. `redact` masks ID, card and phone numbers (and addresses a rule found) in
+    every field and span written, character for character (redact.py). The output never replaces the input unless
+    `force`."""
     fmt_ = output_format(out_path, fmt)
     if bom and fmt_ != "csv":
         raise ConfigError("--bom is for CSV output (JSONL is always plain UTF-8; .xlsx needs none)")
@@ -127,7 +132,7 @@ def score_file(
         out_encoding = "utf-8-sig" if bom or table.encoding.startswith("utf-8-sig") else "utf-8"
         rows = _table_rows(table, text_idx, max_chars, summary)
         _write_scored(rows, table.header, [EXTRA_FIELDS], text_idx, str(out_path), out_encoding, fmt_, analyzer,
-                      batch_size, _bar(progress, table.size, table.unit), table.position, summary)
+                      batch_size, _bar(progress, table.size, table.unit), table.position, summary, redact)
         _write_meta(out_path, analyzer, summary, in_path)
     finally:
         table.close()
@@ -144,6 +149,7 @@ def score_folder(
     fmt: str | None = None,
     max_chars: int = DEFAULT_MAX_CHARS,
     progress: bool = True,
+    redact: bool = False,
 ) -> ScoreSummary:
     """Score every transcript file of `folder` (.txt, .json, .srt, .vtt; sorted by name; text/transcript_files.py)
     into `out_path`: one row per file, its name in `file` and the canonical transcript that was scored in `text`, so
@@ -172,7 +178,7 @@ def score_folder(
                 yield _Row([path.name, text], [], text_problem(text, max_chars))
 
     _write_scored(rows(), ["file", "text"], [], 1, str(out_path), "utf-8", fmt_, analyzer, batch_size,
-                  _bar(progress, len(files), " files"), lambda: done["files"], summary)
+                  _bar(progress, len(files), " files"), lambda: done["files"], summary, redact)
     _write_meta(out_path, analyzer, summary, folder)
     summary.seconds = time.perf_counter() - started
     return summary
@@ -234,8 +240,10 @@ def _sink(fmt: Format, out_path: str, encoding: str, analyzer: Analyzer) -> Any:
 def _write_scored(
     rows: Iterable[_Row], header: list[str], tail: list[str], text_idx: int, out_path: str, out_encoding: str,
     fmt: Format, analyzer: Analyzer, batch_size: int, bar: tqdm, position: Any, summary: ScoreSummary,
+    redact: bool = False,
 ) -> None:
     """Score `rows` batch by batch and write each with its added columns; the output appears only when all is done."""
+    summary.redacted = redact
     sink = _sink(fmt, out_path, out_encoding, analyzer)
     summary.stale_parts_removed = sink.stale_removed
     try:
@@ -247,11 +255,11 @@ def _write_scored(
             pending.append(row)
             n_valid += not row.error
             if n_valid >= batch_size or len(pending) >= 4 * batch_size:
-                _score_and_write(pending, text_idx, analyzer, batch_size, sink, summary)
+                _score_and_write(pending, text_idx, analyzer, batch_size, sink, summary, redact)
                 pending.clear()
                 n_valid = 0
                 seen = _advance(bar, position, seen, summary)
-        _score_and_write(pending, text_idx, analyzer, batch_size, sink, summary)
+        _score_and_write(pending, text_idx, analyzer, batch_size, sink, summary, redact)
         _advance(bar, position, seen, summary)
         bar.close()
         summary.cut_cells = getattr(sink, "cut_cells", 0)
@@ -271,10 +279,15 @@ def _advance(bar: tqdm, position: Any, seen: int, summary: ScoreSummary) -> int:
 
 def _score_and_write(
     pending: list[_Row], text_idx: int, analyzer: Analyzer, batch_size: int, sink: Any, summary: ScoreSummary,
+    redact: bool = False,
 ) -> None:
     todo = [(row.fields[text_idx], i) for i, row in enumerate(pending) if not row.error]
     results: dict[int, dict[str, Any]] = {}
+    texts: dict[int, str] = {}
     for result, i in analyzer.analyze_batch(todo, batch_size=batch_size, as_tuples=True):
+        if redact:
+            result = redact_result(result)
+            texts[i] = result.text
         results[i] = result_columns(result)
         summary.scored += 1
         summary.risk[result.risk] += 1
@@ -285,7 +298,11 @@ def _score_and_write(
     for i, row in enumerate(pending):
         summary.rows += 1
         summary.errors += bool(row.error)
-        sink.row(row.fields, results.get(i) or error_columns(row.error), row.tail)
+        fields, tail = row.fields, row.tail
+        if redact:
+            fields, tail = [redact_text(f) for f in fields], [redact_text(t) for t in tail]
+            fields[text_idx] = texts.get(i, fields[text_idx])  # the scored text also has its addresses starred
+        sink.row(fields, results.get(i) or error_columns(row.error), tail)
 
 
 def _refuse_overwriting_input(in_path: str | Path, out_path: str | Path, force: bool) -> None:
@@ -316,7 +333,7 @@ def _write_meta(out_path: str | Path, analyzer: Analyzer, summary: ScoreSummary,
             "input_encoding_detected_by": summary.encoding_note,
             "output": str(out_path), "rows": summary.rows, "scored": summary.scored, "errors": summary.errors,
             "flagged": summary.flagged, "risk": {str(k): v for k, v in summary.risk.items()},
-            "rows_of_odd_width": summary.odd_width, "finished": time.strftime("%Y-%m-%dT%H:%M:%S%z")}
+            "rows_of_odd_width": summary.odd_width, "redacted": summary.redacted, "finished": time.strftime("%Y-%m-%dT%H:%M:%S%z")}
     out = AtomicFile(str(meta_path(out_path)), "utf-8")
     try:
         out.fh.write(json.dumps(meta, ensure_ascii=False, indent=2) + "\n")

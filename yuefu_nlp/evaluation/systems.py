@@ -203,8 +203,9 @@ def model_probs(
 ) -> np.ndarray:
     """Scorer probabilities [n, labels] for raw texts (built into model texts first); 0 where nothing is judged.
 
-    All texts go to the scorer in one call: the int8 model scales activations per batch, so the card's model-only
-    figures are those of this call, not of an Analyzer's 64-text chunks.
+    By default each text is scored on its own, as `yuefu score` scores it (runtime/onnx_scorer.py: the int8 model
+    quantizes activations per call, so only that makes a text's score independent of its neighbours); `batch_size`
+    > 1 scores padded batches instead, for comparing the two.
     """
     norm = normalizer or Normalizer()
     mts = [model_text(t, norm) for t in texts]

@@ -14,18 +14,20 @@ from typing import Callable, Mapping, Protocol, Sequence
 
 from ..domain import LABELS, MODEL_RULE_ID, RISK_LEVELS, Backend, Label, Risk, Role
 from ..rules import RuleMatcher
+from ..rules.matcher import RuleHit
 from ..runtime.scorer import Scorer
-from ..text.normalize import Normalizer
+from ..text.normalize import Normalized, Normalizer
 from ..text.roles import speaker_turns
 from ..text.segment import Segmenter
 from ..text.turns import Turn
 from ..types import Citation, Evidence, Finding, Result, Span, TurnRef
 from .fusion import FusionPolicy, cjk_count, fuse_scores, label_scores_from_rules, merge_findings, risk_level
+from .memo import Memo
 from .message import JudgedTurn, Message
 
 __all__ = [
     "Stage", "SplitTurns", "Normalize", "MatchRules", "ScoreModel", "Fuse", "Locate", "BACKEND_STAGES", "model_text",
-    "turn_pieces",
+    "turn_pieces", "memoized_probs",
 ]
 
 
@@ -74,15 +76,23 @@ class Normalize:
     """Normalizes every judged turn (customer turns are context, never judged) and builds the model's input text."""
 
     normalizer: Normalizer
+    memo: Memo[str, Normalized] = field(default_factory=lambda: Memo(0))  # turn text -> its normalized form
     name: str = "normalize"
 
     def __call__(self, messages: Sequence[Message]) -> list[Message]:
         return _each(messages, self.normalize)
 
     def normalize(self, m: Message) -> Message:
-        judged = tuple(JudgedTurn(t, self.normalizer.normalize(m.text[t.start:t.end])) for t in m.turns if t.judged)
+        judged = tuple(JudgedTurn(t, self._normalized(m.text[t.start:t.end])) for t in m.turns if t.judged)
         model_input = "\n".join(s for s in (j.norm.text.strip() for j in judged) if s)
         return m.but(judged=judged, model_input=model_input)
+
+    def _normalized(self, text: str) -> Normalized:
+        norm = self.memo.get(text)
+        if norm is None:
+            norm = self.normalizer.normalize(text)
+            self.memo.put(text, norm)
+        return norm
 
 
 @dataclass(frozen=True)
@@ -91,16 +101,26 @@ class MatchRules:
 
     matcher: RuleMatcher
     segmenter: Segmenter
+    # (normalized turn, normalized message) -> the rule hits: all that matching reads
+    memo: Memo[tuple[str, str], tuple[RuleHit, ...]] = field(default_factory=lambda: Memo(0))
     name: str = "rules"
 
     def __call__(self, messages: Sequence[Message]) -> list[Message]:
         return _each(messages, lambda m: m.but(rule_findings=self.findings(m)))
 
+    def _hits(self, norm: Normalized, message: str) -> tuple[RuleHit, ...]:
+        key = (norm.text, message)
+        hits = self.memo.get(key)
+        if hits is None:
+            hits = tuple(self.matcher.match(norm, lambda: self.segmenter.boundaries(norm.text), message))
+            self.memo.put(key, hits)
+        return hits
+
     def findings(self, m: Message) -> tuple[Finding, ...]:
         hits: list[Finding] = []
         for judged in m.judged:
             norm, offset, where = judged.norm, judged.turn.start, turn_ref(m, judged.turn)
-            for hit in self.matcher.match(norm, lambda n=norm: self.segmenter.boundaries(n.text), m.model_input):
+            for hit in self._hits(norm, m.model_input):
                 s, e = norm.to_original(hit.start, hit.end)
                 start, end = offset + s, offset + e
                 rule = hit.rule
@@ -115,19 +135,17 @@ class ScoreModel:
     """The model's per-label probabilities for every message with something to read, in one batched call."""
 
     scorer: Scorer
+    memo: Memo[str, Mapping[str, float]] = field(default_factory=lambda: Memo(0))  # model input -> probabilities
     name: str = "model"
 
     def __call__(self, messages: Sequence[Message]) -> list[Message]:
         todo = [i for i, m in enumerate(messages) if m.model_input.strip()]
+        probs = memoized_probs(self.scorer, [messages[i].model_input for i in todo], self.memo)
         out = list(messages)
-        if todo:
-            probs = self.scorer.predict_array([messages[i].model_input for i in todo])
-            for i, row in zip(todo, probs):
-                out[i] = messages[i].but(probs=self._named(row))
+        for i, row in zip(todo, probs):
+            out[i] = messages[i].but(probs=row)
         return out
 
-    def _named(self, row: Sequence[float]) -> dict[str, float]:
-        return dict(zip(self.scorer.labels, map(float, row)))
 
 
 @dataclass(frozen=True)
@@ -183,6 +201,7 @@ class Locate:
     """
 
     scorer: Scorer
+    memo: Memo[str, Mapping[str, float]] = field(default_factory=lambda: Memo(0))  # shared with ScoreModel
     name: str = "locate"
 
     def __call__(self, messages: Sequence[Message]) -> list[Message]:
@@ -220,10 +239,26 @@ class Locate:
 
     def _scores(self, pieces: Sequence["Piece"]) -> dict[str, Mapping[str, float]]:
         inputs = list(dict.fromkeys(p.input for p in pieces))
-        if not inputs:
-            return {}
-        rows = self.scorer.predict_array(inputs)
-        return {text: dict(zip(self.scorer.labels, map(float, row))) for text, row in zip(inputs, rows)}
+        return dict(zip(inputs, memoized_probs(self.scorer, inputs, self.memo)))
+
+
+def memoized_probs(scorer: Scorer, inputs: Sequence[str], memo: "Memo[str, Mapping[str, float]]"
+                ) -> list[Mapping[str, float]]:
+    """{label: probability} per model input, in order: each distinct input not in `memo` scored once, in one call.
+    A memo of size 0 is the plain path: every input scored, copies included, as they come."""
+    if memo.size == 0:
+        return [dict(zip(scorer.labels, map(float, row))) for row in scorer.predict_array(inputs)] if inputs else []
+    found: dict[str, Mapping[str, float]] = {}
+    for text in dict.fromkeys(inputs):
+        probs = memo.get(text)
+        if probs is not None:
+            found[text] = probs
+    todo = [text for text in dict.fromkeys(inputs) if text not in found]
+    if todo:
+        for text, row in zip(todo, scorer.predict_array(todo)):
+            found[text] = dict(zip(scorer.labels, map(float, row)))
+            memo.put(text, found[text])
+    return [found[text] for text in inputs]
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,8 @@ from pathlib import Path
 from typing import Any
 
 from ..domain import LABEL_COLOURS, LABEL_ZH, LABELS, MODEL_RULE_ID, RISK_LEVELS
-from ..redact import mask_ranges, redact
+from ..redact import PERSONAL_DATA_RULES, mask_ranges
+from ..redact import redact_text as redact
 from . import charts
 from .contacts import ContactsSummary
 from .stats import Example, GroupStat, Summary, wilson
@@ -22,7 +23,6 @@ FONTS = '"Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC", "Source Han S
         '"Hiragino Sans GB", "Microsoft YaHei", "WenQuanYi Micro Hei", sans-serif'
 RISK_ZH = {"high": "高", "medium": "中", "low": "低", "none": "无"}
 RISK_COLOURS = {"high": "#d9534f", "medium": "#f0ad4e", "low": "#5bc0de", "none": "#c9ced6"}
-ADDRESS_RULES = ("privacy_leak.pii_address",)  # findings whose whole span is personal data, masked when redacting
 MAX_GROUP_ROWS = 200  # rows of a group table; the rest are counted, not listed
 MAX_INTERVALS = 15
 TOP_RULES = 20
@@ -112,7 +112,7 @@ class _Renderer:
                 spans.append((start, end, str(f.get("label", "")), str(f.get("rule_id", ""))))
         shown = text
         if self.page.redacted:
-            shown = mask_ranges(redact(text), [(a, b) for a, b, _, r in spans if r.startswith(ADDRESS_RULES)])
+            shown = mask_ranges(redact(text), [(a, b) for a, b, _, r in spans if r.startswith(PERSONAL_DATA_RULES)])
         lo, hi = _window(len(text), [(a, b) for a, b, *_ in spans])
         out, pos = [], lo
         for start, end, label, rule in sorted(spans):
@@ -131,7 +131,7 @@ class _Renderer:
         start, end = f.get("start"), f.get("end")
         if isinstance(start, int) and isinstance(end, int) and 0 <= start < end <= len(ex.text):
             shown = redact(ex.text) if self.page.redacted else ex.text
-            if self.page.redacted and str(f.get("rule_id", "")).startswith(ADDRESS_RULES):
+            if self.page.redacted and str(f.get("rule_id", "")).startswith(PERSONAL_DATA_RULES):
                 shown = mask_ranges(shown, [(start, end)])
             return escape(shown[start:end])
         return self.show(str(f.get("text", "")))

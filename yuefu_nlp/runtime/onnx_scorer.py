@@ -7,13 +7,14 @@ from __future__ import annotations
 
 import json
 import os
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Sequence
 
 import numpy as np
 import onnxruntime as ort
 
-from ..errors import ModelError
+from ..errors import ConfigError, ModelError
 from .encoding import TextEncoder, length_sorted_batches, pad_batch
 from .manifest import verify_manifest
 from .paths import default_model_dir
@@ -43,6 +44,7 @@ class OnnxScorer:
         thresholds: dict[str, float],
         config: ScorerConfig,
         model_dir: Path | None = None,
+        threads: int = 1,
     ) -> None:
         self.session = session
         self.encoder = encoder
@@ -50,6 +52,9 @@ class OnnxScorer:
         self.thresholds = thresholds
         self.config = config
         self.model_dir = model_dir
+        self.threads = threads
+        # windows run one at a time (see run_windows), `threads` at once: one session, one intra-op thread per run
+        self._pool = ThreadPoolExecutor(threads, thread_name_prefix="yuefu-onnx") if threads > 1 else None
 
     @classmethod
     def load(
@@ -77,8 +82,11 @@ class OnnxScorer:
             raise ModelError(f"{d}/thresholds.json has labels {sorted(raw_thresholds)}, labels.json has {list(labels)}")
         fields = ScorerConfig.__dataclass_fields__
         config = ScorerConfig(**{k: v for k, v in cfg_raw.items() if k in fields})
+        if threads is not None and threads < 1:
+            raise ConfigError(f"threads must be >= 1, not {threads}")
+        threads = threads or available_cores()
         opts = ort.SessionOptions()
-        opts.intra_op_num_threads = threads or available_cores()
+        opts.intra_op_num_threads = 1  # parallel across windows instead (run_windows): faster for short texts
         opts.inter_op_num_threads = 1
         opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
         opts.log_severity_level = 3
@@ -88,7 +96,7 @@ class OnnxScorer:
         except Exception as e:  # onnxruntime/tokenizers raise their own types for unreadable files
             raise ModelError(f"cannot load the model in {d}: {e}") from None
         thresholds = {label: float(raw_thresholds[label]) for label in labels}
-        return cls(session, encoder, labels, thresholds, config, d)
+        return cls(session, encoder, labels, thresholds, config, d, threads)
 
     def predict_proba(self, texts: Sequence[str], batch_size: int | None = None) -> list[dict[str, float]]:
         """One {label: probability} per text; a long text gets the maximum over its overlapping windows."""
@@ -109,11 +117,26 @@ class OnnxScorer:
         return out
 
     def run_windows(self, seqs: Sequence[np.ndarray], batch_size: int | None = None) -> np.ndarray:
-        """Model output for id windows, batched by length with dynamic padding; rows in input order."""
-        bs = batch_size or self.config.batch_size
+        """Model output for id windows, rows in input order.
+
+        By default (batch_size None or 1) each window runs on its own, unpadded, `threads` windows at a time: a text's
+        probabilities then never depend on what else is scored with it (the int8 model quantizes its activations per
+        call, so in a shared batch they moved with the neighbours, enough to flip a borderline label), and on short
+        texts one intra-op thread per window is faster than threads inside a padded batch. `batch_size` > 1 runs
+        padded length-sorted batches instead (benchmarks and export checks compare the two)."""
         result = np.zeros((len(seqs), len(self.labels)), dtype=np.float32)
-        for idx in length_sorted_batches([len(s) for s in seqs], bs):
-            ids, mask = pad_batch([seqs[i] for i in idx], self.encoder.pad_id)
-            (probs,) = self.session.run([self.config.output], {"input_ids": ids, "attention_mask": mask})
-            result[idx] = probs
+        if batch_size is not None and batch_size > 1:
+            for idx in length_sorted_batches([len(s) for s in seqs], batch_size):
+                ids, mask = pad_batch([seqs[i] for i in idx], self.encoder.pad_id)
+                (probs,) = self.session.run([self.config.output], {"input_ids": ids, "attention_mask": mask})
+                result[idx] = probs
+            return result
+        rows = self._pool.map(self._one, seqs) if self._pool and len(seqs) > 1 else map(self._one, seqs)
+        for i, row in enumerate(rows):
+            result[i] = row
         return result
+
+    def _one(self, seq: np.ndarray) -> np.ndarray:
+        ids = np.asarray(seq, dtype=np.int64)[None, :]
+        (probs,) = self.session.run([self.config.output], {"input_ids": ids, "attention_mask": np.ones_like(ids)})
+        return probs[0]

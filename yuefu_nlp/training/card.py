@@ -113,7 +113,8 @@ def _fusion_block(m: dict) -> list[str]:
     old = next((t for t in c["grid"] if t["rule_decides"] == 0.9 and t["model_veto"] == 0.1 and t["min_score"] == 0.5
                 and t["weak_rule_weight"] == 0.5 and t["min_cjk"] == min(x["min_cjk"] for x in c["grid"])), None)
     return [
-        f"- **Chosen for this model on dev** ({c['rows']:,} rows: our dev split plus the open-world dev split), over "
+        f"- **{'Kept for this model, measured on dev' if c.get('kept') else 'Chosen for this model on dev'}** "
+        f"({c['rows']:,} rows: our dev split plus the open-world dev split), over "
         f"{len(c['grid'])} settings, by the rule \"{c['rule']}\": rules decide alone from score {c['rule_decides']}, "
         f"the model vetoes them below {c['model_veto']} x its threshold, a weak rule hit lifts the model's score with "
         f"weight {c['weak_rule_weight']}, and a model-only finding needs "

@@ -71,12 +71,16 @@ FUSION_GRID = {"rule_decides": (0.8, 0.85, 0.9), "model_veto": (0.1, 0.3, 0.5), 
                "min_cjk": (2, 3, 4, 6), "min_score": (FLAG_AT, 0.6, 0.7, 0.8, 0.9)}
 
 
-def choose_fusion_policy(fused, dev_rows, grid: dict = FUSION_GRID) -> dict:
+def choose_fusion_policy(fused, dev_rows, grid: dict = FUSION_GRID, keep: dict | None = None) -> dict:
     """The fusion policy (fusion.py: when a rule decides alone, when the model vetoes it, how far a weak rule lifts
     the model's score, what a model-only finding needs) with the best fused macro-F1 on dev; within 0.002 of the best, the fewest flagged compliant rows, then the
     highest model-only score bar, then the lowest character bar (a stricter bar that dev cannot tell apart costs recall
     on short messages for nothing), then the highest rule_decides and the lowest veto. Returns the choice and every
-    grid point. Rule hits and model probabilities are computed once; only the fusion is repeated."""
+    grid point. Rule hits and model probabilities are computed once; only the fusion is repeated.
+
+    `keep` (a model's config.json) keeps that model's policy instead, still measured on the whole grid: for a
+    re-export whose weights and thresholds are unchanged, where near-equal grid points (within the 0.002 tie band)
+    would otherwise swap on scoring noise alone. The rule's own pick is recorded beside it."""
     from itertools import product
 
     texts, y = [r.text for r in dev_rows], _y(dev_rows)
@@ -96,12 +100,23 @@ def choose_fusion_policy(fused, dev_rows, grid: dict = FUSION_GRID) -> dict:
     near = [t for t in table if t["macro_f1"] >= best - 0.002]
     pick = min(near, key=lambda t: (t["compliant_flagged"], -t["min_score"], t["min_cjk"], -t["rule_decides"],
                                     t["model_veto"], -t["weak_rule_weight"]))
-    return {**{k: pick[k] for k in ("rule_decides", "model_veto", "weak_rule_weight", "min_cjk", "min_score")},
-            "split": "dev",
-            "rows": len(dev_rows),
-            "rule": "best fused macro-F1; within 0.002: fewest flagged compliant rows, then the highest model-only score "
-                    "bar, the lowest character bar, the highest rule_decides, the lowest veto, the larger weak-rule "
-                    "weight", "grid": table}
+    keys = ("rule_decides", "model_veto", "weak_rule_weight", "min_cjk", "min_score")
+    rule = ("best fused macro-F1; within 0.002: fewest flagged compliant rows, then the highest model-only score "
+            "bar, the lowest character bar, the highest rule_decides, the lowest veto, the larger weak-rule weight")
+    extra: dict = {}
+    if keep is not None:
+        kept = {"rule_decides": keep["rule_decides"], "model_veto": keep["model_veto"],
+                "weak_rule_weight": keep["weak_rule_weight"], "min_cjk": keep["model_only_min_cjk"],
+                "min_score": keep["model_only_min_score"]}
+        found = next((t for t in table if all(t[k] == kept[k] for k in keys)), None)
+        if found is None:
+            raise PackageError(f"the policy to keep ({kept}) is not a point of the fusion grid")
+        extra = {"rule_would_pick": {k: pick[k] for k in keys}, "kept": True}
+        rule = f"kept from the model this export replaces (weights and thresholds unchanged); the rule ({rule}) " \
+               f"would now pick {', '.join(f'{k} {pick[k]}' for k in keys)}"
+        pick = found
+    return {**{k: pick[k] for k in keys}, "split": "dev", "rows": len(dev_rows), "rule": rule, "grid": table,
+            **extra}
 
 
 def package_checkpoint(
@@ -118,6 +133,7 @@ def package_checkpoint(
     calibration_rows: int = 256,
     gate: bool | None = None,
     gate_limits: dict | None = None,
+    keep_policy: dict | None = None,
 ) -> dict:
     """Build `out_dir` from `ckpt_dir`; returns the metrics written to metrics.json. Raises PackageError on a failed check.
 
@@ -233,7 +249,7 @@ def package_checkpoint(
         if evaluate:
             rules = Analyzer.load(backend="rules")
             fused = Analyzer.load(backend="fused", model_dir=staging)
-            choice = choose_fusion_policy(fused, dev_rows)
+            choice = choose_fusion_policy(fused, dev_rows, keep=keep_policy)
             config.update(model_only_min_cjk=choice["min_cjk"], model_only_min_score=choice["min_score"],
                           rule_decides=choice["rule_decides"], model_veto=choice["model_veto"],
                           weak_rule_weight=choice["weak_rule_weight"])
