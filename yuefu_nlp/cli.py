@@ -90,7 +90,7 @@ def _score_on_spark(args: argparse.Namespace, backend: str) -> ScoreSummary:
     settings = SparkSettings(text_col=args.text_col, backend=str(backend), model_dir=args.model_dir,
                              batch_size=args.batch_size, max_chars=args.max_chars,
                              roles=tuple((k, str(v)) for k, v in parse_roles(args.roles).items()),
-                             flag_at=args.threshold, min_risk=args.min_risk)
+                             flag_at=args.threshold, min_risk=args.min_risk, threads=args.threads or 1)
     return score_path(args.input, args.output, settings, SparkRun(master=args.master, fmt=args.format,
                                                                   force=args.force))
 

@@ -7,7 +7,6 @@ never a loaded Analyzer.
 """
 from __future__ import annotations
 
-import inspect
 import os
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
@@ -52,7 +51,7 @@ class SparkSettings:
         if self.batch_size < 1:
             raise ConfigError("batch_size must be >= 1")
         if self.threads < 1:
-            raise ConfigError("threads must be >= 1 (onnxruntime threads per Spark task; match spark.task.cpus)")
+            raise ConfigError("threads must be >= 1 (model threads per Spark task; match spark.task.cpus)")
         if self.max_chars < 1:
             raise ConfigError("max_chars must be >= 1")
         if self.flag_at is not None and not 0.0 <= self.flag_at <= 1.0:
@@ -84,7 +83,8 @@ def score_spark(
     `model_dir` is read on the executors: a folder every executor has at that path (relative paths are taken from
     the task's working directory, where `--archives model.tgz#model` unpacks), or the name of a folder added with
     `SparkContext.addFile(path, recursive=True)`; None means the model the installed package carries. `threads`
-    is onnxruntime's intra-op threads per task: keep threads x tasks per executor <= the executor's cores.
+    is how many model windows a task scores at once (one onnxruntime thread each): keep threads x tasks per
+    executor <= the executor's cores.
     `flag_at` and `min_risk` are `yuefu score`'s --threshold and --min-risk.
     """
     require_pyspark()
@@ -153,17 +153,7 @@ def _load(s: SparkSettings) -> Analyzer:
 
     roles = dict(s.roles) or None
     model_dir = None if s.backend == str(Backend.RULES) else _model_dir_here(s.model_dir)
-    if s.backend == str(Backend.RULES):
-        analyzer = Analyzer.load(s.backend, roles=roles)
-    elif "threads" in inspect.signature(Analyzer.load).parameters:
-        analyzer = Analyzer.load(s.backend, model_dir=model_dir, roles=roles, threads=s.threads)  # type: ignore[call-arg]
-    else:  # Analyzer.load without a threads setting: the same parts, with the scorer's threads set
-        from ..runtime.onnx_scorer import OnnxScorer
-
-        rules = Analyzer.load(Backend.RULES, roles=roles)
-        analyzer = Analyzer(normalizer=rules.normalizer, segmenter=rules.segmenter, matcher=rules.matcher,
-                            scorer=OnnxScorer.load(model_dir, threads=s.threads), backend=s.backend, roles=roles,
-                            window_chars=rules.window_chars)
+    analyzer = Analyzer.load(s.backend, model_dir=model_dir, roles=roles, threads=s.threads)
     if s.flag_at is not None or s.min_risk is not None:
         policy = analyzer.policy
         analyzer = analyzer.with_policy(replace(
