@@ -196,8 +196,8 @@ class Locate:
     Why this turn rule: on the dev transcripts (data/gold/transcripts/dev.jsonl) it put 45 of 46 model decisions in a
     turn a reviewer marked, against 44 for occlusion, 37 for each turn read after the one before it and 6 for the first
     collector turn (evaluation.transcripts.compare_localisation; test figures in docs/EVALUATION.md). Runs only for
-    model-only findings, in calls of its own, so the message scores the labels came from never change (the int8 model
-    quantizes per batch).
+    model-only findings and never changes the scores the labels came from (each text is scored on its own, so a
+    piece equal to the message gets exactly the message's probabilities).
     """
 
     scorer: Scorer
