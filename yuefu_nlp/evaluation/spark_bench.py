@@ -74,6 +74,11 @@ def spark_bench_table(figures: dict[str, Any]) -> str:
               + ", ".join(f"{row['cores']} cores ≈ {row['msgs_per_s']:,.0f} msgs/s "
                           f"({row['hours_per_100m']:.1f} h per 100M messages)" for row in proj["table"])
               + ". Assumes: " + "; ".join(proj["assumptions"]) + "."]
+    machine = figures.get("machine", {})
+    if machine.get("load_average_at_end"):
+        lines += ["", (f"Machine: {machine['cpus']} CPUs, Python {machine['python']}, shared with other work (load "
+                  f"average {', '.join(map(str, machine['load_average_at_end']))} over 1, 5 and 15 minutes at the "
+                  f"end of the run): both engines' rates are lower bounds, their ratio the fairer figure.")]
     if figures.get("note"):
         lines += ["", figures["note"]]
     return "\n".join(lines)
