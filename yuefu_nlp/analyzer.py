@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 import json
 from functools import cached_property
+from concurrent.futures import Future, ThreadPoolExecutor
 from itertools import islice
 from pathlib import Path
 from typing import Any, Iterable, Iterator, Mapping, Sequence
@@ -75,6 +76,9 @@ class Analyzer:
             available["model"] = ScoreModel(scorer, self.memos["model"])
             available["locate"] = Locate(scorer, self.memos["model"])
         self.stages: tuple[Stage, ...] = tuple(available[name] for name in BACKEND_STAGES[self.backend])
+        # where the model's part of the pipeline begins (analyze_batch overlaps what comes before it with the model)
+        names = [stage.name for stage in self.stages]
+        self._split = names.index("model") if "model" in names else len(names)
 
     @classmethod
     def load(
@@ -155,38 +159,64 @@ class Analyzer:
 
         With `as_tuples=True`, `texts` yields `(text, context)` pairs and the stream gives `(Result, context)` pairs:
         the context (a row id, a record) travels with its text. Work is done `batch_size` texts at a time, so memory
-        stays flat however long the stream is.
+        stays flat however long the stream is. With a model, the next chunk's turns, normalization and rules run while
+        the model scores this one (the model leaves the GIL), so the cores the model does not fill are not idle.
         """
         if batch_size < 1:
             raise ConfigError("batch_size must be >= 1")
-        it = iter(texts)
+        chunks = self._chunks(iter(texts), batch_size, as_tuples)
+        if self.scorer is None:
+            for chunk, contexts in chunks:
+                yield from self._wrap(self._results(chunk), contexts)
+            return
+        with ThreadPoolExecutor(1, thread_name_prefix="yuefu-model") as pool:
+            pending: tuple[Future[list[Result]], list[Any] | None] | None = None
+            for chunk, contexts in chunks:
+                prepared = self._front(chunk)
+                if pending is not None:
+                    yield from self._wrap(pending[0].result(), pending[1])
+                pending = (pool.submit(self._back, chunk, prepared), contexts)
+            if pending is not None:
+                yield from self._wrap(pending[0].result(), pending[1])
+
+    @staticmethod
+    def _chunks(it: Iterator[Any], batch_size: int, as_tuples: bool) -> Iterator[tuple[list[Any], list[Any] | None]]:
         while True:
             chunk = list(islice(it, batch_size))
             if not chunk:
                 return
             if not as_tuples:
-                yield from self._results(chunk)
+                yield chunk, None
                 continue
             for item in chunk:
                 if not (isinstance(item, tuple) and len(item) == 2):
                     raise TypeError(f"with as_tuples=True each item must be a (text, context) pair, not {item!r:.60}")
-            yield from zip(self._results([text for text, _ in chunk]), (ctx for _, ctx in chunk))
+            yield [text for text, _ in chunk], [ctx for _, ctx in chunk]
+
+    @staticmethod
+    def _wrap(results: list[Result], contexts: list[Any] | None) -> Iterator[Any]:
+        return iter(results) if contexts is None else zip(results, contexts)
 
     def run(self, texts: Sequence[str], *, until: str | None = None) -> list[Message]:
         """The Messages after every stage of this backend (or up to and including stage `until`): what each stage
         added, for explaining a result or re-deciding it (`fuse`)."""
-        messages = []
-        for t in texts:
-            if not isinstance(t, str):
-                raise TypeError(f"text must be str, not {type(t).__name__}")
-            messages.append(Message(t))
         names = [s.name for s in self.stages]
         if until is not None and until not in names:
             raise ConfigError(f"until must be one of {', '.join(names)} (the {self.backend} backend's stages), not {until!r}")
-        for stage in self.stages:
+        stages = self.stages if until is None else self.stages[: names.index(until) + 1]
+        return self._through(stages, self._messages(texts))
+
+    @staticmethod
+    def _messages(texts: Sequence[str]) -> list[Message]:
+        for t in texts:
+            if not isinstance(t, str):
+                raise TypeError(f"text must be str, not {type(t).__name__}")
+        return [Message(t) for t in texts]
+
+    @staticmethod
+    def _through(stages: Sequence[Stage], messages: list[Message]) -> list[Message]:
+        for stage in stages:
             messages = stage(messages)
-            if stage.name == until:
-                break
         return messages
 
     def fuse(self, messages: Sequence[Message]) -> list[Result]:
@@ -194,20 +224,27 @@ class Analyzer:
         return [self._fuse.decide(m) for m in messages]
 
     def _results(self, texts: Sequence[str]) -> list[Result]:
-        """Results in order; a text longer than `window_chars` is read in windows (windows.py) and the windows'
-        results merged, so one huge text costs bounded memory and never stalls a batch."""
+        return self._back(texts, self._front(texts))
+
+    def _front(self, texts: Sequence[str]) -> tuple[list[Message], list[list[int]]]:
+        """The stages before the model, on `texts` cut into windows (a text longer than `window_chars` is read in
+        windows, windows.py, so one huge text costs bounded memory), and where each text's windows start."""
         pieces, owners = [], []
         for text in texts:
             cuts = split_windows(text, self.window_chars) if isinstance(text, str) else [(0, text)]
             pieces.extend(piece for _, piece in cuts)
             owners.append([start for start, _ in cuts])
-        messages = iter(self.run(pieces))
+        return self._through(self.stages[: self._split], self._messages(pieces)), owners
+
+    def _back(self, texts: Sequence[str], prepared: tuple[list[Message], list[list[int]]]) -> list[Result]:
+        """The model and the stages after it, then each text's windows merged into its Result."""
+        messages, owners = prepared
+        done = iter(self._through(self.stages[self._split:], messages))
         out = []
         for text, starts in zip(texts, owners):
-            parts = [(start, next(messages)) for start in starts]
+            parts = [(start, next(done)) for start in starts]
             out.append(parts[0][1].result if len(parts) == 1 else merge_windows(text, parts))  # type: ignore[arg-type]
         return out
-
 
 
 def _backend(name: Backend | str) -> Backend:
