@@ -17,6 +17,7 @@ from .contacts_bench import contacts_bench_table
 from .report import load_report
 from .rules_bench import pathological_table
 from .spark_bench import spark_bench_table
+from .stream_bench import stream_table
 from .speed import bench_table, read_bench
 from .transcripts import transcript_table
 
@@ -112,6 +113,18 @@ def render(metrics_path: str | Path, template: str | Path = TEMPLATE) -> str:
                    f"rows, written by `{spark['command']}` to `{outdir}/bench_spark.json`. What was measured: "
                    f"{spark['what']}\n\n{spark_bench_table(spark)}" if spark
                    else "Not measured yet: run `python scripts/bench_spark.py --json docs/evaluation/bench_spark.json`.")
+    streams = read_bench(metrics_path.parent / "bench_streams.json")
+    stream_bench = (f"`yuefu score` (fused) on three generated streams of {streams['n']:,} SMS-length messages, the "
+                    f"release {streams['release']} against today's code without and with its memo, each in its own "
+                    f"process (model load included), {streams['rounds']} rounds in turn, the best counted; written by "
+                    f"`python scripts/bench_streams.py --json {outdir}/bench_streams.json`. Load average before "
+                    f"{streams['load_average_before'][0]:.2f}, after {streams['load_average_after'][0]:.2f}. "
+                    f"\"labels as release\": rows whose labels equal the release's (the release flagged ordinary text "
+                    f"that today's model does not).\n\n{stream_table(streams)}\n\nTargets (issue #16): "
+                    + "; ".join(f"x{t['at_least']} on {k}: {'met' if t['met'] else 'not met'}"
+                                for k, t in streams.get("targets", {}).items()) + "."
+                    if streams else "Not measured yet: run `python scripts/bench_streams.py --json "
+                                    "docs/evaluation/bench_streams.json`.")
     hists = ", ".join(f"[{s['name']}](evaluation/score_hist_{s['name']}.png)" for s in report["systems"])
     values = {
         "metrics_path": _rel(metrics_path), "summary_path": f"{outdir}/summary.txt",
@@ -128,6 +141,7 @@ def render(metrics_path: str | Path, template: str | Path = TEMPLATE) -> str:
         "bench": "\n\n".join(bench_parts) or "No benchmark JSON next to the metrics yet.",
         "contacts_bench": contacts_bench,
         "spark_bench": spark_bench,
+        "stream_bench": stream_bench,
         "test_rows": f"{report['data']['rows']:,}", "test_sources": _sources(report["data"]),
         "synthetic_share": _synthetic(report),
         "holdout": holdout,
