@@ -25,7 +25,8 @@ def sweep(texts: Sequence[str], backends: Sequence[str] = ("rules", "model", "fu
           batch_sizes: Sequence[int] = (1, 8, 32, 128), *, model_dir: str | Path | None = None) -> list[dict[str, Any]]:
     """messages/s for each backend and batch size over the same texts (one process; load and warm-up excluded).
 
-    A backend that cannot load gives one record with `unavailable` set instead of figures.
+    A backend that cannot load gives one record with `unavailable` set instead of figures. The memo is off (every
+    batch size reads the same texts, and the figure is the cost of scoring them, not of looking them up).
     """
     from ..analyzer import Analyzer
 
@@ -33,7 +34,7 @@ def sweep(texts: Sequence[str], backends: Sequence[str] = ("rules", "model", "fu
     chars = sum(len(t) for t in texts)
     for backend in backends:
         try:
-            analyzer = Analyzer.load(backend=backend, model_dir=model_dir)  # type: ignore[arg-type]
+            analyzer = Analyzer.load(backend=backend, model_dir=model_dir, memo_size=0)  # type: ignore[arg-type]
         except Exception as exc:  # noqa: BLE001 - report and go on with the others
             records.append({"system": backend, "unavailable": f"{type(exc).__name__}: {exc}"})
             continue

@@ -64,10 +64,13 @@ class OnnxScorer:
         threads: int | None = None,
         model_file: str = "model.onnx",
         verify: bool = True,
+        batched: bool = False,
     ) -> "OnnxScorer":
         """Load a model folder (default: the shipped model), after verifying its sha256 manifest.
 
         `model_file` lets export checks load an unshipped variant (e.g. the fp32 ONNX) from the same folder.
+        `batched` builds the session for padded batches (`threads` inside each run) instead of windows run one at a
+        time in parallel: for benchmarks that compare the two, never for scoring (see run_windows).
         """
         d = Path(model_dir) if model_dir is not None else default_model_dir()
         if verify:
@@ -86,7 +89,7 @@ class OnnxScorer:
             raise ConfigError(f"threads must be >= 1, not {threads}")
         threads = threads or available_cores()
         opts = ort.SessionOptions()
-        opts.intra_op_num_threads = 1  # parallel across windows instead (run_windows): faster for short texts
+        opts.intra_op_num_threads = threads if batched else 1  # else parallel across windows (run_windows)
         opts.inter_op_num_threads = 1
         opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
         opts.log_severity_level = 3
@@ -96,7 +99,7 @@ class OnnxScorer:
         except Exception as e:  # onnxruntime/tokenizers raise their own types for unreadable files
             raise ModelError(f"cannot load the model in {d}: {e}") from None
         thresholds = {label: float(raw_thresholds[label]) for label in labels}
-        return cls(session, encoder, labels, thresholds, config, d, threads)
+        return cls(session, encoder, labels, thresholds, config, d, 1 if batched else threads)
 
     def predict_proba(self, texts: Sequence[str], batch_size: int | None = None) -> list[dict[str, float]]:
         """One {label: probability} per text; a long text gets the maximum over its overlapping windows."""
