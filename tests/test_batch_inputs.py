@@ -279,3 +279,15 @@ def test_the_contract_holds_for_random_files(tmp_path_factory, rules_analyzer, r
     assert [(r["note"], r["text"]) for r in got] == [tuple(r) for r in rows]
     for r in got:
         assert r["error"] or r["flagged"] in ("0", "1")
+
+
+def test_a_character_cut_by_the_sample_boundary_is_no_evidence(tmp_path, rules_analyzer):
+    """The detector reads the first MiB: a character split at that edge must not count as a bad byte (with few
+    Chinese characters in the head, one bad byte made a UTF-8 file look like GB18030)."""
+    lead = "id,text\n" + "".join(f"{i},ok fine {i}\n" for i in range(70_000))
+    pad = (1 << 20) - len(lead.encode()) - 3  # put a 3-byte character across the 1 MiB boundary
+    data = (lead + "1," + "x" * pad + "你个骗子\n" + "2,你这个老赖\n").encode()
+    assert data[(1 << 20) - 1 : (1 << 20) + 2].decode("utf-8", errors="replace") != "你"
+    summary, out = _score(tmp_path, data, rules_analyzer, max_chars=2_000_000)
+    assert summary.encoding == "utf-8" and summary.encoding_note == "valid UTF-8"
+    assert out[-1]["text"] == "你这个老赖" and summary.errors == 0

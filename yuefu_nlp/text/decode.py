@@ -111,8 +111,9 @@ def _utf16_without_bom(sample: bytes) -> str | None:
 
 
 def _utf8_counts(sample: bytes) -> tuple[int, int]:
-    """(non-ASCII characters that decode as UTF-8, undecodable runs) in the sample."""
-    text = sample.decode("utf-8", errors=ERRORS)
+    """(non-ASCII characters that decode as UTF-8, undecodable runs) in the sample; a character cut at the sample's
+    end is not counted against it."""
+    text = codecs.getincrementaldecoder("utf-8")(errors=ERRORS).decode(sample, final=False)
     bad = len(re.findall("[\udc00-\udcff]+", text))
     good = sum(1 for c in text if ord(c) > 0x7F) - len(_UNDECODABLE.findall(text))
     return good, bad
@@ -137,7 +138,7 @@ def _guess_legacy(sample: bytes) -> Detected:
 def sample_bytes(f: BinaryIO) -> bytes:
     """The head of a seekable binary file and, when the head is ASCII, whole lines from places spread over the rest
     (a GB18030 file whose first Chinese character comes late must not be taken for UTF-8). Leaves `f` at 0."""
-    head = f.read(_SAMPLE)
+    head = _whole_lines(f.read(_SAMPLE))
     if head.isascii():
         size = f.seek(0, os.SEEK_END)
         if size > len(head):
@@ -151,6 +152,14 @@ def sample_bytes(f: BinaryIO) -> bytes:
             head = b"\n".join(pieces)
     f.seek(0)
     return head
+
+
+def _whole_lines(head: bytes) -> bytes:
+    """A full-size sample without its last, possibly cut, line (a character split at the cut is no evidence)."""
+    if len(head) < _SAMPLE:
+        return head
+    end = head.rfind(b"\n")
+    return head[: end + 1] if end > 0 else head
 
 
 class _Prefixed(io.RawIOBase):
@@ -186,7 +195,7 @@ def open_text(path: str | Path, encoding: str | None = None) -> tuple[IO[str], D
     else:
         binary = open(path, "rb")  # noqa: SIM115 - closed with the text stream
         head = sample_bytes(binary)
-    detected = Detected(_codec(encoding), "--encoding") if encoding else detect_encoding(head)
+    detected = Detected(_codec(encoding), "--encoding") if encoding else detect_encoding(_whole_lines(head))
     binary.read(detected.skip)
     return io.TextIOWrapper(binary, encoding=detected.encoding, errors=ERRORS, newline=""), detected, binary
 
@@ -207,7 +216,7 @@ def read_text(path: str | Path, encoding: str | None = None) -> tuple[str, Detec
         data = sys.stdin.buffer.read()
     else:
         data = Path(path).read_bytes()
-    detected = Detected(_codec(encoding), "--encoding") if encoding else detect_encoding(data[: _SAMPLE * 2])
+    detected = Detected(_codec(encoding), "--encoding") if encoding else detect_encoding(_whole_lines(data[:_SAMPLE]))
     text = data[detected.skip:].decode(detected.encoding, errors=ERRORS)
     bad = _UNDECODABLE.search(text)
     if bad is not None:
