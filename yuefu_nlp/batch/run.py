@@ -23,7 +23,8 @@ from ..redact import redact_result, redact_text
 from ..text.decode import undecodable
 from ..text.transcript_files import TRANSCRIPT_SUFFIXES, read_transcript
 from .contract import EXTRA_FIELDS, OUTPUT_COLUMNS, error_columns, result_columns, text_problem
-from .output import AtomicFile, CsvSink, JsonlSink, check_output_path
+from ..atomic import check_output_path, write_atomic
+from .output import CsvSink, JsonlSink
 from .tables import Table, open_table
 
 # no monitor thread: a SIGTERM that lands while it starts is swallowed by the thread machinery, and the run goes on
@@ -334,10 +335,4 @@ def _write_meta(out_path: str | Path, analyzer: Analyzer, summary: ScoreSummary,
             "output": str(out_path), "rows": summary.rows, "scored": summary.scored, "errors": summary.errors,
             "flagged": summary.flagged, "risk": {str(k): v for k, v in summary.risk.items()},
             "rows_of_odd_width": summary.odd_width, "redacted": summary.redacted, "finished": time.strftime("%Y-%m-%dT%H:%M:%S%z")}
-    out = AtomicFile(str(meta_path(out_path)), "utf-8")
-    try:
-        out.fh.write(json.dumps(meta, ensure_ascii=False, indent=2) + "\n")
-        out.commit()
-    except BaseException:
-        out.abort()
-        raise
+    write_atomic(meta_path(out_path), json.dumps(meta, ensure_ascii=False, indent=2) + "\n")

@@ -18,7 +18,7 @@ from typing import Any
 from ..domain import LABEL_ZH, Risk
 from ..errors import InputError, MissingDependencyError
 from .contract import OUTPUT_COLUMNS
-from .output import new_part, publish, remove_part
+from ..atomic import new_part, publish, remove_part
 from .tables import Row, Table
 
 __all__ = ["XLSX_CELL_LIMIT", "XlsxSink", "read_sheet", "readable_evidence"]

@@ -9,13 +9,13 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
-import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..atomic import new_part, publish, remove_part
 from ..domain import PATTERN_LABEL_ZH, PatternLabel, Risk
 from ..errors import InputError
 from ..types import Citation
@@ -235,31 +235,20 @@ def meta_path(out_path: str | Path) -> Path:
 
 
 class _Atomic:
-    """A temporary file beside the target, renamed over it only when complete: an interrupted run leaves no half
-    file. The temporary name carries the process id (`.findings.csv.<pid>.<random>.part`), as yuefu score's does."""
+    """A part file beside the target (atomic.py: process-id name, dead runs' parts removed, umask kept), which DuckDB
+    writes by name; renamed over the target only when complete."""
 
     def __init__(self, target: Path) -> None:
-        folder = target.parent
-        if not folder.is_dir():
-            raise InputError(f"the output folder {folder} does not exist; create it or choose another -o")
-        if target.is_dir():
-            raise InputError(f"the output {target} is a folder; name a file, e.g. -o {target / 'findings.csv'}")
-        if not os.access(folder, os.W_OK):
-            raise InputError(f"cannot write to {folder}; choose another -o")
-        fd, name = tempfile.mkstemp(dir=folder, prefix=f".{target.name}.{os.getpid()}.", suffix=".part")
-        os.close(fd)
+        name, _ = new_part(str(target), "findings.csv")
         self.target, self.tmp = target, Path(name)
 
     def commit(self) -> None:
         with open(self.tmp, "rb") as fh:
             os.fsync(fh.fileno())
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(self.tmp, 0o666 & ~umask)
-        os.replace(self.tmp, self.target)
+        publish(str(self.tmp), str(self.target))
 
     def abort(self) -> None:
-        self.tmp.unlink(missing_ok=True)
+        remove_part(str(self.tmp))
 
 
 def write_findings(log: Any, out_path: str | Path, *, policy: Policy | str | Path | None = None,

@@ -8,13 +8,12 @@ Needs nothing beyond the core install.
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..atomic import check_output_path, write_atomic
 from ..errors import InputError
 from .contacts import read_contacts
 from .html import Page, render
@@ -68,7 +67,7 @@ def build_report(
     means `text` when the file has it (the examples then show findings only)."""
     if min_group < 1:
         raise InputError(f"--min-group must be at least 1, got {min_group}")
-    _check_output(Path(out))  # before reading what may be millions of rows
+    check_output_path(out, "report.html")  # before reading what may be millions of rows
     table = read_scored(scored)
     by = tuple(dict.fromkeys(c.strip() for c in by if c.strip()))
     try:
@@ -97,25 +96,7 @@ def build_report(
     return ReportResult(path, summary)
 
 
-def _check_output(path: Path) -> None:
-    if path.is_dir():
-        raise InputError(f"the output {path} is a folder; name a file, e.g. -o {path / 'report.html'}")
-    if not path.parent.is_dir():
-        raise InputError(f"the output folder {path.parent} does not exist; create it or choose another -o")
-
-
 def _write_atomic(path: Path, html: str) -> Path:
-    """Write beside the target and rename: a reader never sees half a report."""
-    _check_output(path)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
-    try:
-        with open(fd, "w", encoding="utf-8", newline="\n") as fh:
-            fh.write(html)
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    """Write beside the target and rename (atomic.py): a reader never sees half a report."""
+    write_atomic(path, html)
     return path
