@@ -108,10 +108,14 @@ def render(metrics_path: str | Path, template: str | Path = TEMPLATE) -> str:
                       f"{contacts_bench_table(contacts)}" if contacts
                       else "Not measured yet: run `python scripts/bench_contacts.py --json "
                            "docs/evaluation/bench_contacts.json`.")
-    spark = read_bench(metrics_path.parent / "bench_spark.json")
-    spark_bench = (f"`yuefu score` in one process against `yuefu score --engine spark` (docs/SPARK.md) on the same "
-                   f"rows, written by `{spark['command']}` to `{outdir}/bench_spark.json`. What was measured: "
-                   f"{spark['what']}\n\n{spark_bench_table(spark)}" if spark
+    spark_parts = []
+    for name in ("bench_spark.json", "bench_spark_1m_rules.json"):  # the fused backend; a million rows, rules only
+        spark = read_bench(metrics_path.parent / name)
+        if spark:
+            spark_parts.append(f"`yuefu score` in one process against `yuefu score --engine spark` (docs/SPARK.md) on "
+                               f"the same rows, written by `{spark['command']}` to `{outdir}/{name}`. What was "
+                               f"measured: {spark['what']}\n\n{spark_bench_table(spark)}")
+    spark_bench = ("\n\n".join(spark_parts) if spark_parts
                    else "Not measured yet: run `python scripts/bench_spark.py --json docs/evaluation/bench_spark.json`.")
     streams = read_bench(metrics_path.parent / "bench_streams.json")
     stream_bench = (f"`yuefu score` (fused) on three generated streams of {streams['n']:,} SMS-length messages, the "
