@@ -291,3 +291,14 @@ def test_a_character_cut_by_the_sample_boundary_is_no_evidence(tmp_path, rules_a
     summary, out = _score(tmp_path, data, rules_analyzer, max_chars=2_000_000)
     assert summary.encoding == "utf-8" and summary.encoding_note == "valid UTF-8"
     assert out[-1]["text"] == "你这个老赖" and summary.errors == 0
+
+
+def test_undecodable_bytes_make_a_valid_workbook_too(tmp_path, rules_analyzer):
+    """The xlsx writer escapes undecodable bytes as the CSV does: a lone surrogate in the sheet's XML made a file
+    Excel and openpyxl refuse to open."""
+    openpyxl = pytest.importorskip("openpyxl")
+    src, out = tmp_path / "in.csv", tmp_path / "out.xlsx"
+    src.write_bytes(b"id,text\n1," + "你好".encode() + b"\xe5\xa5\n2," + "你个骗子".encode() + b"\n")
+    summary = score_file(src, out, analyzer=rules_analyzer, progress=False, encoding="utf-8")
+    rows = list(openpyxl.load_workbook(out).active.iter_rows(values_only=True))
+    assert summary.errors == 1 and rows[1][1] == "你好\\xe5\\xa5" and rows[2][1] == "你个骗子"

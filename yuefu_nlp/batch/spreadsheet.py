@@ -11,14 +11,14 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-import json
 import sys
 from typing import Any
 
+from ..atomic import new_part, publish, remove_part
 from ..domain import LABEL_ZH, Risk
 from ..errors import InputError, MissingDependencyError
-from .contract import OUTPUT_COLUMNS
-from ..atomic import new_part, publish, remove_part
+from ..text.decode import escape_undecodable
+from .contract import OUTPUT_COLUMNS, cell
 from .tables import Row, Table
 
 __all__ = ["XLSX_CELL_LIMIT", "XlsxSink", "read_sheet", "readable_evidence"]
@@ -148,21 +148,16 @@ class XlsxSink:
     def row(self, fields: list[str], cols: dict[str, Any], tail: list[str]) -> None:
         fill = self._fills.get(cols["risk"]) if cols["flagged"] else None
         values: list[Any] = list(fields)
-        for key in OUTPUT_COLUMNS:
-            v = cols[key]
-            if key == "labels":
-                v = "|".join(v)
-            elif key == "evidence":
-                v = json.dumps(v, ensure_ascii=False)
-            values.append(v)
+        # the CSV's text for labels and evidence; numbers stay numbers, so Excel can sort and filter them
+        values += [cell(key, cols[key]) if key in ("labels", "evidence") else cols[key] for key in OUTPUT_COLUMNS]
         values.extend(tail)
         values.append(readable_evidence(cols["evidence"]))
         self._ws.append([self._value(v, fill=fill) for v in values])
         self._rows += 1
 
     def _value(self, value: Any, *, fill: Any = None, bold: bool = False) -> Any:
-        if isinstance(value, str):
-            value = self._illegal.sub(lambda m: f"\\x{ord(m.group()):02x}", value)
+        if isinstance(value, str):  # bytes the input's encoding could not decode, then characters XML forbids
+            value = self._illegal.sub(lambda m: f"\\x{ord(m.group()):02x}", escape_undecodable(value))
             if len(value) > XLSX_CELL_LIMIT:
                 note = f" …[cut at Excel's {XLSX_CELL_LIMIT}-character cell limit; {len(value)} in all]"
                 value = value[: XLSX_CELL_LIMIT - len(note)] + note
