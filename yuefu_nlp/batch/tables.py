@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import csv
 import os
+import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any, BinaryIO, Iterator
+from typing import IO, BinaryIO, Callable, Iterator
 
 from ..errors import InputError
 from ..text.decode import Detected, escape_undecodable, open_text
@@ -51,8 +52,8 @@ class Table:
     encoding: str  # a codec name, or "xlsx"
     encoding_note: str  # why that encoding (printed with the run's summary)
     size: int | None
-    position: Any  # Callable[[], int]
-    close: Any  # Callable[[], None]
+    position: Callable[[], int]
+    close: Callable[[], None]
     unit: str = "B"
 
 
@@ -72,7 +73,7 @@ def open_table(path: str, *, max_chars: int, encoding: str | None = None, sheet:
 
 def _head(path: str) -> bytes:
     if path == "-":
-        peek = getattr(__import__("sys").stdin.buffer, "peek", None)
+        peek = getattr(sys.stdin.buffer, "peek", None)
         return peek(8)[:8] if peek else b""
     p = Path(path)
     if p.is_dir():

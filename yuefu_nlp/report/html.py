@@ -10,8 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from ..domain import LABEL_COLOURS, LABEL_ZH, LABELS, MODEL_RULE_ID, RISK_LEVELS
-from ..redact import PERSONAL_DATA_RULES, mask_ranges
-from ..redact import redact_text as redact
+from ..redact import PERSONAL_DATA_RULES, mask_ranges, redact_text
 from . import charts
 from .contacts import ContactsSummary
 from .stats import Example, GroupStat, Summary, wilson
@@ -94,11 +93,11 @@ class _Renderer:
     # -- text ----------------------------------------------------------------------------------------------------
     def show(self, s: str) -> str:
         """A string from the data, redacted (unless turned off) and escaped."""
-        return escape(redact(s) if self.page.redacted else s)
+        return escape(redact_text(s) if self.page.redacted else s)
 
     def show_cut(self, s: str, n: int) -> str:
         """show() of the first n characters; redacted before it is cut, so no half number escapes the mask."""
-        return escape(_cut(redact(s) if self.page.redacted else s, n))
+        return escape(_cut(redact_text(s) if self.page.redacted else s, n))
 
     def highlighted(self, ex: Example) -> str:
         """The example's text with each finding's span in a <mark> of its label's colour; the text is redacted as a
@@ -112,7 +111,7 @@ class _Renderer:
                 spans.append((start, end, str(f.get("label", "")), str(f.get("rule_id", ""))))
         shown = text
         if self.page.redacted:
-            shown = mask_ranges(redact(text), [(a, b) for a, b, _, r in spans if r.startswith(PERSONAL_DATA_RULES)])
+            shown = mask_ranges(redact_text(text), [(a, b) for a, b, _, r in spans if r.startswith(PERSONAL_DATA_RULES)])
         lo, hi = _window(len(text), [(a, b) for a, b, *_ in spans])
         out, pos = [], lo
         for start, end, label, rule in sorted(spans):
@@ -130,7 +129,7 @@ class _Renderer:
     def span_text(self, ex: Example, f: dict[str, Any]) -> str:
         start, end = f.get("start"), f.get("end")
         if isinstance(start, int) and isinstance(end, int) and 0 <= start < end <= len(ex.text):
-            shown = redact(ex.text) if self.page.redacted else ex.text
+            shown = redact_text(ex.text) if self.page.redacted else ex.text
             if self.page.redacted and str(f.get("rule_id", "")).startswith(PERSONAL_DATA_RULES):
                 shown = mask_ranges(shown, [(start, end)])
             return escape(shown[start:end])
@@ -232,7 +231,7 @@ class _Renderer:
 
     def plain(self, s: str) -> str:
         """A data string redacted (unless turned off) but not escaped: for charts, which escape themselves."""
-        return redact(s) if self.page.redacted else s
+        return redact_text(s) if self.page.redacted else s
 
     def group_row(self, col: str, g: GroupStat) -> str:
         anchor = self.anchors.get((col, g.value))

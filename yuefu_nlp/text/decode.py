@@ -54,9 +54,6 @@ class Detected:
     reason: str
     skip: int = 0  # leading bytes that are not text (a UTF-8 byte-order mark in front of GB18030)
 
-    def __str__(self) -> str:
-        return f"{self.encoding} ({self.reason})"
-
 
 def undecodable(text: str) -> bool:
     """True if `text` holds bytes its file's encoding could not decode."""
