@@ -249,11 +249,13 @@ def memoized_probs(scorer: Scorer, inputs: Sequence[str], memo: "Memo[str, Mappi
     if memo.size == 0:
         return [dict(zip(scorer.labels, map(float, row))) for row in scorer.predict_array(inputs)] if inputs else []
     found: dict[str, Mapping[str, float]] = {}
+    todo = []
     for text in dict.fromkeys(inputs):
         probs = memo.get(text)
-        if probs is not None:
+        if probs is None:
+            todo.append(text)
+        else:
             found[text] = probs
-    todo = [text for text in dict.fromkeys(inputs) if text not in found]
     if todo:
         for text, row in zip(todo, scorer.predict_array(todo)):
             found[text] = dict(zip(scorer.labels, map(float, row)))
