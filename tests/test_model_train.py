@@ -10,7 +10,6 @@ import os
 import shutil
 import subprocess
 import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -115,6 +114,18 @@ def test_scorer_scores_with_windows(tiny):
     assert len(windows) > 1 and all(len(w) <= scorer.config.max_length for w in windows)
     one_by_one = np.stack([scorer.run_windows([w], batch_size=1)[0] for w in windows])
     np.testing.assert_allclose(scorer.predict_array([LONG], batch_size=1)[0], one_by_one.max(0), atol=1e-6)
+
+
+def test_a_slot_masked_model_reads_names_and_numbers_as_one_text(tiny):
+    meta = json.loads((tiny[0].out_dir / "checkpoint.json").read_text(encoding="utf-8"))
+    config = json.loads((tiny[1] / "config.json").read_text(encoding="utf-8"))
+    assert meta["slot_mask"] is True and config["slot_mask"] is True  # the run config reaches the shipped folder
+    scorer = OnnxScorer.load(tiny[1])
+    assert scorer.encoder.slot_mask
+    a, b, c = scorer.predict_array(["【借呗】张伟，你欠的1,280.50元逾期3天了，12月5日前还清",
+                                    "【借呗】刘秀英女士，你欠的300元逾期45天了，1月20日前还清",
+                                    "【借呗】你欠的钱逾期了，尽快还清"])
+    assert np.array_equal(a, b) and not np.array_equal(a, c)
 
 
 def test_scores_do_not_depend_on_order_or_batch(tiny):

@@ -81,7 +81,8 @@ def run_one(backend: str, batch: int, texts: Sequence[str], model_dir: Path, ckp
 
         torch.set_num_threads(available_cores())
         model, meta = load_classifier(ckpt)
-        enc = TextEncoder.from_file(ckpt / "tokenizer.json", meta["max_length"], meta["window_overlap"])
+        enc = TextEncoder.from_file(ckpt / "tokenizer.json", meta["max_length"], meta["window_overlap"],
+                              bool(meta.get("slot_mask", False)))
 
         def score(chunk: list[str]) -> None:
             ids, mask = pad_batch(enc.first_windows(chunk), enc.pad_id)

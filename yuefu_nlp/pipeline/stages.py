@@ -245,9 +245,11 @@ class Locate:
 def memoized_probs(scorer: Scorer, inputs: Sequence[str], memo: "Memo[str, Mapping[str, float]]"
                 ) -> list[Mapping[str, float]]:
     """{label: probability} per model input, in order: each distinct input not in `memo` scored once, in one call.
-    A memo of size 0 is the plain path: every input scored, copies included, as they come."""
+    Inputs the model reads alike (`scorer.encoder.canonical`: a slot-masked model does not see names and numbers) are
+    one input. A memo of size 0 is the plain path: every input scored, copies included, as they come."""
     if memo.size == 0:
         return [dict(zip(scorer.labels, map(float, row))) for row in scorer.predict_array(inputs)] if inputs else []
+    inputs = [scorer.encoder.canonical(text) for text in inputs]
     found: dict[str, Mapping[str, float]] = {}
     todo = []
     for text in dict.fromkeys(inputs):

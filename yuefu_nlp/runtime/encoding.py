@@ -14,13 +14,15 @@ import numpy as np
 from tokenizers import Tokenizer
 
 from ..errors import ConfigError, ModelError
+from ..text.slots import mask_slots
 
 __all__ = ["TextEncoder", "pad_batch", "length_sorted_batches"]
 
 
 @dataclass(frozen=True)
 class TextEncoder:
-    """Turns model texts into id windows; `overlap` tokens are shared by consecutive windows of one long text."""
+    """Turns model texts into id windows; `overlap` tokens are shared by consecutive windows of one long text.
+    `slot_mask`: the model was trained on `text.slots.mask_slots` of its texts, so every text is masked here too."""
 
     tokenizer: Tokenizer
     max_length: int = 128
@@ -28,9 +30,11 @@ class TextEncoder:
     bos_id: int = 0
     eos_id: int = 2
     pad_id: int = 1
+    slot_mask: bool = False
 
     @classmethod
-    def from_file(cls, tokenizer_json: str | Path, max_length: int = 128, overlap: int = 32) -> "TextEncoder":
+    def from_file(cls, tokenizer_json: str | Path, max_length: int = 128, overlap: int = 32,
+                  slot_mask: bool = False) -> "TextEncoder":
         tok = Tokenizer.from_file(str(tokenizer_json))
         tok.no_truncation()
         tok.no_padding()
@@ -39,14 +43,18 @@ class TextEncoder:
             raise ModelError(f"{tokenizer_json} lacks one of <s>, </s>, <pad>: {ids}")
         if not 0 <= overlap < max_length - 2:
             raise ConfigError(f"overlap must be in [0, max_length - 2), got {overlap} for max_length {max_length}")
-        return cls(tok, max_length, overlap, ids["<s>"], ids["</s>"], ids["<pad>"])
+        return cls(tok, max_length, overlap, ids["<s>"], ids["</s>"], ids["<pad>"], slot_mask)
+
+    def canonical(self, text: str) -> str:
+        """The text as the model reads it: texts with the same canonical form get the same ids, so the same scores."""
+        return mask_slots(text) if self.slot_mask else text
 
     def windows(self, texts: Sequence[str]) -> list[list[np.ndarray]]:
         """For each text, its windows as int64 id arrays `<s> … </s>` (one window unless the text is long)."""
         body = self.max_length - 2
         step = body - self.overlap
         out = []
-        for enc in self.tokenizer.encode_batch(list(texts), add_special_tokens=False):
+        for enc in self.tokenizer.encode_batch([self.canonical(t) for t in texts], add_special_tokens=False):
             ids = enc.ids
             starts = [0] if len(ids) <= body else list(range(0, len(ids) - body, step)) + [len(ids) - body]
             out.append([np.array([self.bos_id, *ids[s : s + body], self.eos_id], dtype=np.int64) for s in starts])

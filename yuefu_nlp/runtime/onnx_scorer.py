@@ -95,7 +95,8 @@ class OnnxScorer:
         opts.log_severity_level = 3
         try:
             session = ort.InferenceSession(str(d / model_file), opts, providers=["CPUExecutionProvider"])
-            encoder = TextEncoder.from_file(d / "tokenizer.json", config.max_length, config.window_overlap)
+            encoder = TextEncoder.from_file(d / "tokenizer.json", config.max_length, config.window_overlap,
+                                           config.slot_mask)
         except Exception as e:  # onnxruntime/tokenizers raise their own types for unreadable files
             raise ModelError(f"cannot load the model in {d}: {e}") from None
         thresholds = {label: float(raw_thresholds[label]) for label in labels}

@@ -10,6 +10,8 @@ from typing import Protocol, Sequence, runtime_checkable
 
 import numpy as np
 
+from .encoding import TextEncoder
+
 __all__ = ["Scorer", "ScorerConfig"]
 
 
@@ -21,6 +23,7 @@ class ScorerConfig:
     window_overlap: int = 32
     batch_size: int = 32
     output: str = "probs"
+    slot_mask: bool = False  # the model reads text.slots.mask_slots of its input (runtime.encoding.TextEncoder)
     # What a model-only finding (no rule evidence for its label) needs, chosen on dev at export (pipeline/fusion.py):
     # at least this many Chinese characters in the judged text, and at least this fused score (0.5 = threshold).
     model_only_min_cjk: int = 0
@@ -38,6 +41,7 @@ class Scorer(Protocol):
     labels: tuple[str, ...]
     thresholds: dict[str, float]
     config: ScorerConfig
+    encoder: TextEncoder  # its `canonical` says which texts the model cannot tell apart (the memo's key)
 
     def predict_array(self, texts: Sequence[str], batch_size: int | None = None) -> np.ndarray:
         """float32 [len(texts), len(labels)]; a long text gets the maximum over its overlapping windows."""

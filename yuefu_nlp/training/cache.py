@@ -10,7 +10,6 @@ defaults to ``~/.cache/yuefu_nlp``.
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import tempfile

@@ -182,7 +182,7 @@ def render_model_card(config: dict, m: dict) -> str:
         "## Training data",
         f"- Train rows after leak guards: {data['train_rows']:,} — by source: {json.dumps(data['train_by_source'])}.",
         f"- Positive training targets per label: {json.dumps(data['train_label_counts'])} (COLD rows count for insult only).",
-        *([f"- Open-world rows (`openworld:*` above, data/openworld/, GUIDELINES §8) train all four outputs: ordinary "
+        *(["- Open-world rows (`openworld:*` above, data/openworld/, GUIDELINES §8) train all four outputs: ordinary "
            "text from outside debt collection as negatives, contrast rows and minimal pairs as they are labelled. "
            "COLD's non-offensive rows are negatives for all four outputs, its offensive rows train insult only."
            if cfg["data"].get("cold_safe_all_labels") else

@@ -40,7 +40,8 @@ def teacher_probs(
     model, meta = load_classifier(ckpt)
     if tuple(meta["labels"]) != LABELS:
         raise TeacherError(f"teacher {ckpt} has labels {meta['labels']}, the student {list(LABELS)}")
-    enc = TextEncoder.from_file(ckpt / "tokenizer.json", meta["max_length"], meta["window_overlap"])
+    enc = TextEncoder.from_file(ckpt / "tokenizer.json", meta["max_length"], meta["window_overlap"],
+                              bool(meta.get("slot_mask", False)))
     return window_probs(model, enc.first_windows(texts), enc.pad_id, batch_size, device)
 
 

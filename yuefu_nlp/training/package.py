@@ -170,7 +170,8 @@ def package_checkpoint(
         fp32 = Path(fp32_out) if fp32_out else work / "model_fp32.onnx"
         export_onnx(model, fp32)
 
-        enc = TextEncoder.from_file(ckpt / "tokenizer.json", meta["max_length"], meta["window_overlap"])
+        enc = TextEncoder.from_file(ckpt / "tokenizer.json", meta["max_length"], meta["window_overlap"],
+                              bool(meta.get("slot_mask", False)))
         texts = [t for t in (model_text(r.text, norm) for r in dev_rows + test_rows) if t]
         seqs = [w for ws in enc.windows(texts) for w in ws]
         rng = np.random.default_rng(0)
@@ -199,6 +200,7 @@ def package_checkpoint(
             "name": out.name,
             "max_length": meta["max_length"],
             "window_overlap": meta["window_overlap"],
+            "slot_mask": bool(meta.get("slot_mask", False)),
             "batch_size": 32,
             "output": "probs",
             "inputs": ["input_ids", "attention_mask"],

@@ -26,8 +26,9 @@ class TorchScorer:
         self.labels = tuple(self.meta["labels"])
         self.thresholds = dict(self.meta["thresholds"])
         self.config = ScorerConfig(max_length=self.meta["max_length"], window_overlap=self.meta["window_overlap"],
-                                   batch_size=batch_size)
-        self.encoder = TextEncoder.from_file(ckpt / "tokenizer.json", self.config.max_length, self.config.window_overlap)
+                                   batch_size=batch_size, slot_mask=bool(self.meta.get("slot_mask", False)))
+        self.encoder = TextEncoder.from_file(ckpt / "tokenizer.json", self.config.max_length, self.config.window_overlap,
+                                             self.config.slot_mask)
 
     def predict_array(self, texts: Sequence[str], batch_size: int | None = None) -> np.ndarray:
         """float32 [len(texts), len(labels)]: the maximum over each text's windows, like the ONNX scorer."""

@@ -24,6 +24,7 @@ from ..domain import LABELS
 from ..errors import InputError
 from ..evaluation.metrics import compute_metrics, decisions, tune_thresholds
 from ..runtime.encoding import TextEncoder, length_sorted_batches
+from ..text.slots import mask_slots
 from .cache import ensure_base_model
 from .classifier import LabelClassifier, save_classifier
 from .distill import distilled
@@ -176,7 +177,10 @@ def train(cfg: TrainConfig, progress: bool = True) -> TrainReport:
         data.summary["distill"] = {"teacher": cfg.distill.teacher, "weight": cfg.distill.weight,
                                    "teacher_seconds": round(time.perf_counter() - t_teacher, 1)}
     log.info("data: %s", data.summary)
-    model, trim = build_model(data.vocab_texts, out_dir, cfg.model.num_layers, cfg.model.dropout)
+    vocab_texts = list(data.vocab_texts)
+    if cfg.model.slot_mask:  # the masked forms' tokens (某某, 0) must survive the vocabulary trim
+        vocab_texts += [mask_slots(t) for t in vocab_texts]
+    model, trim = build_model(vocab_texts, out_dir, cfg.model.num_layers, cfg.model.dropout)
     k = min(cfg.model.freeze_layers, model.n_layers)
     for p in model.bert.embeddings.parameters():
         p.requires_grad_(False)
@@ -185,7 +189,8 @@ def train(cfg: TrainConfig, progress: bool = True) -> TrainReport:
             p.requires_grad_(False)
     model.to(device)
 
-    enc = TextEncoder.from_file(out_dir / "tokenizer.json", cfg.model.max_length, cfg.model.window_overlap)
+    enc = TextEncoder.from_file(out_dir / "tokenizer.json", cfg.model.max_length, cfg.model.window_overlap,
+                                cfg.model.slot_mask)
     train_seqs = enc.first_windows(data.train.texts)
     dev_windows = enc.windows(data.dev.texts)
     dev_owners = np.asarray([i for i, ws in enumerate(dev_windows) for _ in ws])
@@ -265,6 +270,7 @@ def train(cfg: TrainConfig, progress: bool = True) -> TrainReport:
         "labels": list(LABELS),
         "max_length": cfg.model.max_length,
         "window_overlap": cfg.model.window_overlap,
+        "slot_mask": cfg.model.slot_mask,
         "thresholds": thresholds,
         "dev_macro_f1": f1,
         "dev_report": dev_report,

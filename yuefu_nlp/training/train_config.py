@@ -53,6 +53,7 @@ class ModelConfig:
     num_layers: int | None = None  # keep only the first N encoder layers (tiny runs); None = all 12
     freeze_layers: int = 8  # embeddings + this many lower layers are frozen and cached
     dropout: float = 0.1
+    slot_mask: bool = False  # train on text.slots.mask_slots of every text (numbers, greeting names masked)
 
 
 @dataclass(frozen=True)
