@@ -16,7 +16,7 @@ import yaml
 
 from ..domain import Risk
 from ..errors import LexiconError, PolicyError
-from ..resources import RESOURCES_DIR
+from ..resources import RESOURCES_DIR, load_yaml
 from ..rules.lexicon import load_citations
 from ..types import Citation
 
@@ -195,7 +195,7 @@ def load_policy(path: str | Path | None = None) -> Policy:
     except OSError as exc:
         raise PolicyError(file, "-", f"cannot read it: {exc.strerror}") from None
     try:
-        raw = yaml.safe_load(data.decode("utf-8"))
+        raw = load_yaml(data.decode("utf-8"))
     except (yaml.YAMLError, UnicodeDecodeError) as exc:
         raise PolicyError(file, "-", f"not valid UTF-8 YAML: {exc}") from None
     at = _At(file)

@@ -26,7 +26,7 @@ from typing import Any, Mapping, Sequence
 from ..domain import LABELS
 from ..errors import SchemaError
 from ..runtime.manifest import sha256_file
-from .openworld import HELD_OUT_SOURCES, OPENWORLD_DIR, row_group, sample_bundle
+from .openworld import HELD_OUT_SOURCES, OPENWORLD_DIR, row_group
 from .schema import CorpusRow, load_rows, write_rows
 from .splits import SPLITS, check_no_leak, label_summary, make_splits
 

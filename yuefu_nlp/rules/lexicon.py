@@ -16,7 +16,7 @@ import yaml
 
 from ..domain import Label
 from ..errors import LexiconError
-from ..resources import LEXICON_DIR, RESOURCES_DIR
+from ..resources import LEXICON_DIR, RESOURCES_DIR, load_yaml
 from ..types import Citation
 from .gates import Gate, NegationCues, ReportedSpeech, rule_gates
 from .schema import CITATION, LEXICON_FILE, NEGATION_FILE, REPORTED_SPEECH_FILE, RULE, Where
@@ -56,7 +56,7 @@ class Lexicon:
 def _read_yaml(path: Path) -> Any:
     try:
         with open(path, encoding="utf-8") as fh:
-            return yaml.safe_load(fh)
+            return load_yaml(fh)
     except yaml.YAMLError as exc:
         raise LexiconError(str(path), "-", "-", f"not valid YAML: {exc}") from exc
 

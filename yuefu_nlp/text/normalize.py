@@ -15,9 +15,8 @@ from typing import Mapping
 
 import ahocorasick
 import opencc
-import yaml
 
-from ..resources import RESOURCES_DIR
+from ..resources import RESOURCES_DIR, load_yaml
 
 __all__ = ["Normalized", "Normalizer", "is_cjk"]
 
@@ -72,7 +71,7 @@ class Normalizer:
     def __init__(self, tables_path: Path | None = None) -> None:
         path = tables_path or RESOURCES_DIR / "obfuscations.yaml"
         with open(path, encoding="utf-8") as fh:
-            tables = yaml.safe_load(fh)
+            tables = load_yaml(fh)
         self._radicals: Mapping[str, str] = tables["radicals"]
         self._separators = frozenset(tables["separators"])
         self._max_run: int = int(tables["separator_max_run"])
