@@ -84,3 +84,18 @@ def test_cli_memo_and_threads_options_write_the_same_file(tmp_path, stream):
         assert main(["score", str(src), "-o", str(out), "--backend", "fused", "--no-progress", *extra]) == 0
         outs.append(out.read_bytes())
     assert outs[0] == outs[1] == outs[2]
+
+
+def test_copies_of_a_template_cost_what_one_copy_costs(plain):
+    """The shipped model reads numbers and greeting names masked (text/slots.py), so the memo scores a template once
+    however many debtors, amounts and dates it is sent with; every copy keeps its own spans, with the same scores."""
+    fills = [("张伟", "1,280.50", 3), ("刘秀英女士", "300", 45), ("陈静", "12000", 120), ("王先生", "88.8", 7)]
+    texts = [f"【借呗】{n}，你欠的{a}元已经逾期{d}天了。再不还钱我们就去你单位闹，让你丢工作。" for n, a, d in fills]
+    one = Analyzer.load("fused")
+    one.analyze(texts[0])
+    many = Analyzer.load("fused")
+    results = many.analyze_batch(texts)
+    assert many.memos["model"].misses == one.memos["model"].misses  # the later copies were all hits
+    assert results == [plain.analyze(t) for t in texts]  # and exactly what a run without the memo gives
+    assert len({tuple(sorted(r.scores.items())) for r in results}) == 1
+    assert all(f.span.text == t[f.span.start:f.span.end] for r, t in zip(results, texts) for f in r.findings)

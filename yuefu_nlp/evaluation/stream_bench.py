@@ -139,6 +139,17 @@ def compare_outputs(a: Path, b: Path) -> dict[str, Any]:
     return {"rows": len(ra), "identical_rows": same, "same_labels": labels}
 
 
+def distinct_model_inputs(texts: Sequence[str]) -> int:
+    """How many different inputs today's shipped model reads in `texts` (its memo scores each once): the model text
+    (`pipeline.stages.model_text`) as the model's encoder canonicalizes it (slot masking, when the model has it)."""
+    from ..pipeline.stages import model_text
+    from ..runtime.onnx_scorer import OnnxScorer
+    from ..text.normalize import Normalizer
+
+    norm, encoder = Normalizer(), OnnxScorer.load(threads=1).encoder
+    return len({encoder.canonical(model_text(t, norm)) for t in texts} - {""})
+
+
 def bench(n: int, seed: int, corpus: Sequence[str], release: str = RELEASE, rounds: int = 3) -> dict[str, Any]:
     """Every stream through the release, today's code without its memo, and today's code, `rounds` times in turn
     (the best round of each counts: the least disturbed by whatever else the machine did): figures and agreement."""
@@ -160,7 +171,8 @@ def bench(n: int, seed: int, corpus: Sequence[str], release: str = RELEASE, roun
             runs = {name: {**max(rs, key=lambda r: r["msgs_per_s"]),
                            "all_msgs_per_s": [r["msgs_per_s"] for r in rs]} for name, rs in all_runs.items()}
             results["streams"][kind] = {
-                "distinct_texts": len(set(texts)), "mean_chars": round(sum(map(len, texts)) / len(texts), 1),
+                "distinct_texts": len(set(texts)), "distinct_model_inputs": distinct_model_inputs(texts),
+                "mean_chars": round(sum(map(len, texts)) / len(texts), 1),
                 "runs": runs,
                 "speedup_vs_release": round(runs["today"]["msgs_per_s"] / runs["release"]["msgs_per_s"], 2),
                 "memo_speedup": round(runs["today"]["msgs_per_s"] / runs["today_no_memo"]["msgs_per_s"], 2),
@@ -174,12 +186,13 @@ def bench(n: int, seed: int, corpus: Sequence[str], release: str = RELEASE, roun
 
 def stream_table(figures: dict[str, Any]) -> str:
     """Markdown: msgs/s per stream and system, the ratios, and whether the memo changed any output."""
-    lines = ["| stream | distinct texts | release msgs/s | today, no memo | today | × release | × memo | "
-             "memo output identical | labels as release |", "|---|---:|---:|---:|---:|---:|---:|---|---:|"]
+    lines = ["| stream | distinct texts | distinct model inputs | release msgs/s | today, no memo | today | × release | "
+             "× memo | memo output identical | labels as release |", "|---|---:|---:|---:|---:|---:|---:|---:|---|---:|"]
     for kind, s in figures["streams"].items():
         r = s["runs"]
         same = s["memo_vs_no_memo"]
-        lines.append(f"| {kind} | {s['distinct_texts']:,} of {figures['n']:,} | {r['release']['msgs_per_s']:.0f} | "
+        lines.append(f"| {kind} | {s['distinct_texts']:,} of {figures['n']:,} | "
+                     f"{s.get('distinct_model_inputs', '—'):,} | {r['release']['msgs_per_s']:.0f} | "
                      f"{r['today_no_memo']['msgs_per_s']:.0f} | {r['today']['msgs_per_s']:.0f} | "
                      f"×{s['speedup_vs_release']:.2f} | ×{s['memo_speedup']:.2f} | "
                      f"{'yes' if same['identical_rows'] == same['rows'] else 'NO'} "

@@ -160,7 +160,7 @@ def render_model_card(config: dict, m: dict) -> str:
         "inputs input_ids, attention_mask [batch, sequence]; outputs logits and probs [batch, 4] |",
         "| tokenizer.json | XLM-R Unigram tokenizer trimmed to the pieces the model keeps |",
         "| labels.json, thresholds.json | output order; per-label decision thresholds tuned on dev |",
-        "| config.json | max_length, window overlap, base model, quantization |",
+        "| config.json | max_length, window overlap, slot_mask, base model, quantization |",
         "| metrics.json | every figure in this card, machine-readable |",
         "| manifest.json | sha256 of every file above, verified by `OnnxScorer.load` |",
         "",
@@ -178,6 +178,11 @@ def render_model_card(config: dict, m: dict) -> str:
         "including test texts is not a label leak (a test text tokenizes exactly as under the full vocabulary).",
         f"- Input: at most {config['max_length']} tokens per window; longer texts are scored in windows overlapping by "
         f"{config['window_overlap']} tokens, taking the maximum per label. Training read the first window only.",
+        *(["- Slots masked: the model reads every text (in training and in scoring) with its digit runs as `0` and a "
+           "name in a greeting as `某某` (`yuefu_nlp.text.slots.mask_slots`; the encoder applies it because "
+           "config.json says `slot_mask`). Copies of a template with other names, amounts and dates are one input to "
+           "it, so a run scores each template once; rules and evidence still read the real text."]
+          if config.get("slot_mask") else []),
         "",
         "## Training data",
         f"- Train rows after leak guards: {data['train_rows']:,} — by source: {json.dumps(data['train_by_source'])}.",
