@@ -94,7 +94,7 @@ def test_copies_of_a_template_cost_what_one_copy_costs(plain):
     one = Analyzer.load("fused")
     one.analyze(texts[0])
     many = Analyzer.load("fused")
-    results = many.analyze_batch(texts)
+    results = list(many.analyze_batch(texts))
     assert many.memos["model"].misses == one.memos["model"].misses  # the later copies were all hits
     assert results == [plain.analyze(t) for t in texts]  # and exactly what a run without the memo gives
     assert len({tuple(sorted(r.scores.items())) for r in results}) == 1
