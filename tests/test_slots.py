@@ -6,7 +6,7 @@ import pytest
 
 from yuefu_nlp.runtime.encoding import TextEncoder
 from yuefu_nlp.runtime.paths import REPO_ROOT
-from yuefu_nlp.text.slots import NAME_MASK, mask_slots
+from yuefu_nlp.text.slots import NAME_MASK, SURNAMES, mask_slots
 
 TOKENIZER = REPO_ROOT / "models" / "yuefu-e5-small-int8" / "tokenizer.json"
 
@@ -26,6 +26,7 @@ def test_numbers_and_greeting_names_are_masked(text, masked):
     "谢谢，马上还", "于是乎，我们走了", "何必呢，兄弟", "高兴你来了", "周六我去你家吃饭", "黄种人，是",
     "你好，请问是李四吗",  # a name that no greeting introduces stays
     "我们找到了王五的家",
+    "王伟对你不客气", "丁慧给你最后一次机会", "钱不还，打断你的腿", "钱呢，你什么时候还",  # a clause, not a name
 ])
 def test_ordinary_words_and_names_outside_greetings_stay(text):
     assert mask_slots(text) == text
@@ -43,3 +44,10 @@ def test_the_encoder_masks_only_for_a_masked_model():
     assert masked.canonical(a) == masked.canonical(b) == f"尊敬的{NAME_MASK}，您欠款0元"
     assert (masked.windows([a])[0][0] == masked.windows([b])[0][0]).all()
     assert plain.canonical(a) == a and len(plain.windows([a])[0][0]) != len(plain.windows([b])[0][0])
+
+
+@pytest.mark.parametrize("title", ["先生", "女士", "小姐", "先生/女士"])
+def test_every_surname_with_a_title_is_masked(title):
+    """王先生 is a word of jieba's dictionary; as a greeting it is still a name."""
+    kept = [s for s in SURNAMES if mask_slots(f"【借呗】{s}{title}，你欠的88.8元") != "【借呗】某某，你欠的0元"]
+    assert kept == []

@@ -11,8 +11,8 @@ What is masked (after normalization):
 - a name where collection messages put one: at the start of the text or a line, after 】, 尊敬的, 亲爱的, 用户,
   客户, 借款人, 欠款人 or 致; a common surname, one or two more characters and an optional title (先生, 女士,
   小姐, 先生/女士), followed by a comma, a colon, an exclamation mark, 您 or 你 -> `某某`. Words of jieba's
-  dictionary that merely begin with a surname (于是, 马上, 谢谢: resources/common_words.txt), and longer ones that
-  start with such a word (何必呢), are left alone.
+  dictionary that merely begin with a surname (于是, 马上, 谢谢: resources/common_words.txt), longer ones that
+  start with such a word (何必呢), and a surname followed by a function word (王伟对你, 钱不还) are left alone.
 Names elsewhere stay as written; that costs a cache miss, never a wrong label. `mask_slots(mask_slots(t)) ==
 mask_slots(t)`.
 """
@@ -36,7 +36,7 @@ _AFTER = ("尊敬的", "亲爱的", "用户", "客户", "借款人", "欠款人"
 _TITLE = "先生/女士|女士/先生|先生|女士|小姐"
 _NAME = re.compile(
     "(?:^|" + "|".join(f"(?<={re.escape(a)})" for a in _AFTER) + ")"
-    + f"(?P<name>[{SURNAMES}][\u4e00-\u9fff]{{1,2}}?|[{SURNAMES}](?=先生|女士|小姐))(?P<title>{_TITLE})?"
+    + f"(?P<name>[{SURNAMES}](?=先生|女士|小姐)|[{SURNAMES}][\u4e00-\u9fff]{{1,2}}?)(?P<title>{_TITLE})?"
     + "(?=[，,：:！!]|您|你)"
 )
 
@@ -48,9 +48,15 @@ def _common_words() -> frozenset[str]:
     return frozenset(w for w in lines if w and not w.startswith("#"))
 
 
+# characters that end a clause, not a name: 王伟对你 / 丁慧给你 / 钱不还， / 钱呢， are no greetings
+_NOT_IN_NAMES = frozenset("给对跟和与同说让把被叫向替帮找要会能不没呢吗啊吧呀还了是都就也的地得着过在")
+
+
 def _name(m: re.Match[str]) -> str:
     name, words = m.group("name"), _common_words()
-    return m.group(0) if name in words or name[:2] in words else NAME_MASK
+    if name in words or name[:2] in words or any(ch in _NOT_IN_NAMES for ch in name[1:]):
+        return m.group(0)
+    return NAME_MASK
 
 
 def mask_slots(text: str) -> str:

@@ -167,7 +167,7 @@ def train(cfg: TrainConfig, progress: bool = True) -> TrainReport:
     out_dir = resolve(cfg.out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
 
-    data = load_training_data(cfg.data, cfg.seed)
+    data = load_training_data(cfg.data, cfg.seed, slot_mask=cfg.model.slot_mask)
     if not len(data.train) or not len(data.dev):
         raise InputError(f"need train and dev rows, got {len(data.train)} and {len(data.dev)}")
     if cfg.distill.teacher:

@@ -23,6 +23,7 @@ from ..domain import LABELS
 from ..errors import MissingFileError
 from ..pipeline.stages import model_text
 from ..text.normalize import Normalizer
+from ..text.slots import mask_slots
 from .train_config import DataConfig, resolve
 
 __all__ = ["LabelledTexts", "TrainingData", "load_training_data", "read_cold", "read_swsr_split"]
@@ -125,11 +126,14 @@ def _cap(rows: list, n: int | None, rng: random.Random) -> list:
     return rows if n is None or len(rows) <= n else rng.sample(rows, n)
 
 
-def load_training_data(cfg: DataConfig, seed: int, normalizer: Normalizer | None = None) -> TrainingData:
+def load_training_data(cfg: DataConfig, seed: int, normalizer: Normalizer | None = None,
+                       slot_mask: bool = False) -> TrainingData:
     """Gold train + synthetic + COLD subsample for training, gold dev for early stopping and thresholds.
 
-    Leak guards: synthetic rows whose family is in dev/test are dropped, and so is any training text that also
-    occurs (after normalization) in dev or test.
+    Leak guards: synthetic rows whose family is in dev/test are dropped, and so is any training text that is the
+    same model input as a dev, test or held-out open-world text, or as an earlier training text. "The same model
+    input": after normalization, and with `slot_mask` (the model reads text.slots.mask_slots) after masking, so a
+    template sent to another debtor is a copy, not a new row.
     """
     rng = random.Random(seed)
     norm = normalizer or Normalizer()
@@ -172,7 +176,9 @@ def load_training_data(cfg: DataConfig, seed: int, normalizer: Normalizer | None
     synth = _gold(synth_rows, norm)
     dev = _gold(dev_rows, norm, _source_of)
     test_texts = [model_text(r.text, norm) for r in test_rows]
-    held_texts = set(dev.texts) | set(test_texts)
+    ow_test = load_rows([resolve(p) for p in cfg.openworld_test]) if cfg.openworld_test else []
+    same_input = mask_slots if slot_mask else (lambda t: t)
+    held_texts = {same_input(t) for t in [*dev.texts, *test_texts, *(model_text(r.text, norm) for r in ow_test)]}
 
     train = LabelledTexts.concat([
         gold_train, synth,
@@ -181,9 +187,10 @@ def load_training_data(cfg: DataConfig, seed: int, normalizer: Normalizer | None
     ])
     keep, seen = [], set()
     for i, t in enumerate(train.texts):
-        if t in held_texts or t in seen:
+        key = same_input(t)
+        if key in held_texts or key in seen:
             continue
-        seen.add(t)
+        seen.add(key)
         keep.append(i)
     summary["train_dropped_duplicates_or_held_out_texts"] = len(train) - len(keep)
     k = np.asarray(keep, dtype=np.int64)
