@@ -68,3 +68,16 @@ def test_cooccurrence_shares_are_of_the_gold_label_rows(report):
 def test_throughput_is_not_on_a_log_axis(report):
     ax = plots.throughput(report).axes[0]
     assert ax.get_xscale() == "linear" and ax.get_xlim()[0] == 0
+
+
+def test_stream_speeds_show_each_system_per_stream_with_its_ratio_to_the_release():
+    figures = json.loads((METRICS.parent / "bench_streams.json").read_text(encoding="utf-8"))
+    fig = plots.stream_speeds(figures)
+    ax = fig.axes[0]
+    assert _ticks(ax) == list(figures["streams"]) and not _draw(fig)
+    bars = [p.get_height() for p in ax.patches]
+    assert bars == [figures["streams"][s]["runs"][k]["msgs_per_s"]
+                    for k in ("release", "today_no_memo", "today") for s in figures["streams"]]
+    today = figures["streams"]["templated"]
+    ratio = today["runs"]["today"]["msgs_per_s"] / today["runs"]["release"]["msgs_per_s"]
+    assert f"×{ratio:.1f}" in [t.get_text() for t in ax.texts]

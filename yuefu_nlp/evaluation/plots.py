@@ -396,3 +396,25 @@ def speed_sweep(records: Sequence[Mapping[str, Any]]) -> Figure:
     ax.legend(fontsize=8)
     ax.set_title("Throughput vs batch size (one process)")
     return fig
+
+
+def stream_speeds(figures: Mapping[str, Any]) -> Figure:
+    """Messages/s per stream of scripts/bench_streams.py: the release, today without its memo and today, side by side,
+    each bar labelled with its ratio to the release."""
+    fig = _figure(7, 4)
+    ax = fig.add_subplot()
+    streams = list(figures["streams"])
+    systems = (("release", f"release {figures['release']}"), ("today_no_memo", "today, no memo"), ("today", "today"))
+    width = 0.8 / len(systems)
+    for k, (key, name) in enumerate(systems):
+        rates = [figures["streams"][s]["runs"][key]["msgs_per_s"] for s in streams]
+        xs = np.arange(len(streams)) + (k - 1) * width
+        ax.bar(xs, rates, width, label=name, color=_EXTRA[k % len(_EXTRA)])
+        for x, s, r in zip(xs, streams, rates):
+            ratio = r / figures["streams"][s]["runs"]["release"]["msgs_per_s"]
+            ax.annotate(f"×{ratio:.1f}", (x, r), ha="center", va="bottom", fontsize=7)
+    ax.set_xticks(np.arange(len(streams)), streams)
+    ax.set_ylabel("messages/s (model load included)")
+    ax.legend(fontsize=8)
+    ax.set_title(f"yuefu score on {figures['n']:,}-message streams")
+    return fig
