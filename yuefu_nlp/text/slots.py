@@ -8,9 +8,9 @@ evidence still read the real text.
 
 What is masked (after normalization):
 - every run of digits, with the separators inside numbers (1,234.56  2026-12-05  10:30) -> `0`;
-- a name where collection messages put one: at the start of the text or a line, after 】, 尊敬的, 亲爱的, 用户,
-  客户, 借款人, 欠款人 or 致; a common surname, one or two more characters and an optional title (先生, 女士,
-  小姐, 先生/女士), followed by a comma, a colon, an exclamation mark, 您 or 你 -> `某某`. Words of jieba's
+- a name where collection messages put one: at the start of the text or a line, after 】, a colon, 尊敬的,
+  亲爱的, 用户, 客户, 借款人, 欠款人 or 致; a common surname, one or two more characters and an optional title
+  (先生, 女士, 小姐, 先生/女士), followed by a comma, a colon, an exclamation mark, 您 or 你 -> `某某`. Words of jieba's
   dictionary that merely begin with a surname (于是, 马上, 谢谢: resources/common_words.txt), longer ones that
   start with such a word (何必呢), and a surname followed by a function word (王伟对你, 钱不还) are left alone.
 Names elsewhere stay as written; that costs a cache miss, never a wrong label. `mask_slots(mask_slots(t)) ==
@@ -32,8 +32,8 @@ NAME_MASK = "某某"
 NUMBER_MASK = "0"
 
 _NUMBER = re.compile(r"[0-9]+(?:[.,:：/\-][0-9]+)*")
-_AFTER = ("尊敬的", "亲爱的", "用户", "客户", "借款人", "欠款人", "致", "】", "\n")
-_TITLE = "先生/女士|女士/先生|先生|女士|小姐"
+_AFTER = ("尊敬的", "亲爱的", "用户", "客户", "借款人", "欠款人", "致", "】", "：", ":", "\n")
+_TITLE = "先生/女士|女士/先生|先生女士|女士先生|先生|女士|小姐"  # normalization drops the slash
 _NAME = re.compile(
     "(?:^|" + "|".join(f"(?<={re.escape(a)})" for a in _AFTER) + ")"
     + f"(?P<name>[{SURNAMES}](?=先生|女士|小姐)|[{SURNAMES}][\u4e00-\u9fff]{{1,2}}?)(?P<title>{_TITLE})?"
