@@ -76,13 +76,12 @@ def run_one(backend: str, batch: int, texts: Sequence[str], model_dir: Path, ckp
     if backend == "torch-fp32":
         import torch
 
-        from ..runtime.encoding import TextEncoder, pad_batch
-        from ..training.classifier import load_classifier
+        from ..runtime.encoding import pad_batch
+        from ..training.classifier import checkpoint_encoder, load_classifier
 
         torch.set_num_threads(available_cores())
         model, meta = load_classifier(ckpt)
-        enc = TextEncoder.from_file(ckpt / "tokenizer.json", meta["max_length"], meta["window_overlap"],
-                              bool(meta.get("slot_mask", False)))
+        enc = checkpoint_encoder(ckpt, meta)
 
         def score(chunk: list[str]) -> None:
             ids, mask = pad_batch(enc.first_windows(chunk), enc.pad_id)

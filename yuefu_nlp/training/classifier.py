@@ -16,7 +16,7 @@ from torch import nn
 from transformers import BertConfig, BertModel
 
 from ..errors import ModelError
-from ..runtime.encoding import length_sorted_batches, pad_batch
+from ..runtime.encoding import TextEncoder, length_sorted_batches, pad_batch
 
 __all__ = ["LabelClassifier", "ProbabilityModel", "load_classifier", "save_classifier", "window_probs", "WEIGHTS", "META"]
 
@@ -118,3 +118,9 @@ def load_classifier(ckpt_dir: str | Path, attn_implementation: str = "eager") ->
     if missing or unexpected:
         raise ModelError(f"{d / WEIGHTS} does not fit the model: missing {missing[:5]}, unexpected {unexpected[:5]}")
     return model.eval(), meta
+
+
+def checkpoint_encoder(ckpt: str | Path, meta: dict[str, Any]) -> TextEncoder:
+    """The encoder a checkpoint was trained with: its tokenizer, window settings and slot masking (checkpoint.json)."""
+    return TextEncoder.from_file(Path(ckpt) / "tokenizer.json", meta["max_length"], meta["window_overlap"],
+                                 bool(meta.get("slot_mask", False)))

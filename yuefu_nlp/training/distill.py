@@ -16,8 +16,7 @@ import torch
 
 from ..domain import LABELS
 from ..errors import ConfigError, TeacherError
-from ..runtime.encoding import TextEncoder
-from .classifier import load_classifier, window_probs
+from .classifier import checkpoint_encoder, load_classifier, window_probs
 from .train_data import LabelledTexts
 
 __all__ = ["teacher_probs", "distilled"]
@@ -40,8 +39,7 @@ def teacher_probs(
     model, meta = load_classifier(ckpt)
     if tuple(meta["labels"]) != LABELS:
         raise TeacherError(f"teacher {ckpt} has labels {meta['labels']}, the student {list(LABELS)}")
-    enc = TextEncoder.from_file(ckpt / "tokenizer.json", meta["max_length"], meta["window_overlap"],
-                              bool(meta.get("slot_mask", False)))
+    enc = checkpoint_encoder(ckpt, meta)
     return window_probs(model, enc.first_windows(texts), enc.pad_id, batch_size, device)
 
 

@@ -27,11 +27,10 @@ from ..evaluation.openworld import GATE, facts, gate_failures, openworld_summary
 from ..evaluation.systems import analyzer_labels, evaluate_systems, insult_summary, model_probs
 from ..pipeline.fusion import FLAG_AT, FusionPolicy
 from ..pipeline.stages import model_text
-from ..runtime.encoding import TextEncoder
 from ..runtime.manifest import write_manifest
 from ..text.normalize import Normalizer
 from .card import render_model_card
-from .classifier import load_classifier
+from .classifier import checkpoint_encoder, load_classifier
 from .export import (
     FP32_FFN_OUTPUT_LAYERS,
     FP32_TOLERANCE,
@@ -170,8 +169,7 @@ def package_checkpoint(
         fp32 = Path(fp32_out) if fp32_out else work / "model_fp32.onnx"
         export_onnx(model, fp32)
 
-        enc = TextEncoder.from_file(ckpt / "tokenizer.json", meta["max_length"], meta["window_overlap"],
-                              bool(meta.get("slot_mask", False)))
+        enc = checkpoint_encoder(ckpt, meta)
         texts = [t for t in (model_text(r.text, norm) for r in dev_rows + test_rows) if t]
         seqs = [w for ws in enc.windows(texts) for w in ws]
         rng = np.random.default_rng(0)

@@ -10,9 +10,8 @@ from typing import Sequence
 
 import numpy as np
 
-from ..runtime.encoding import TextEncoder
 from ..runtime.scorer import ScorerConfig
-from .classifier import load_classifier, window_probs
+from .classifier import checkpoint_encoder, load_classifier, window_probs
 
 __all__ = ["TorchScorer"]
 
@@ -27,8 +26,7 @@ class TorchScorer:
         self.thresholds = dict(self.meta["thresholds"])
         self.config = ScorerConfig(max_length=self.meta["max_length"], window_overlap=self.meta["window_overlap"],
                                    batch_size=batch_size, slot_mask=bool(self.meta.get("slot_mask", False)))
-        self.encoder = TextEncoder.from_file(ckpt / "tokenizer.json", self.config.max_length, self.config.window_overlap,
-                                             self.config.slot_mask)
+        self.encoder = checkpoint_encoder(ckpt, self.meta)
 
     def predict_array(self, texts: Sequence[str], batch_size: int | None = None) -> np.ndarray:
         """float32 [len(texts), len(labels)]: the maximum over each text's windows, like the ONNX scorer."""
