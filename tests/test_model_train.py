@@ -265,6 +265,37 @@ def test_training_with_a_teacher_records_it(tiny, tmp_path):
     assert meta["config"]["distill"] == {"teacher": str(tiny[0].out_dir), "weight": 0.5}
 
 
+def test_warm_start_fine_tunes_a_trained_checkpoint_with_its_tokenizer(tiny, tmp_path):
+    from safetensors.torch import load_file
+
+    from yuefu_nlp.training.train import train
+
+    src = tiny[0].out_dir
+    cfg = load_config(TINY, {"out_dir": str(tmp_path / "warm"), "optim.max_steps": 2, "model.init_from": str(src)})
+    report = train(cfg, progress=False)
+    meta = json.loads((report.out_dir / "checkpoint.json").read_text(encoding="utf-8"))
+    assert meta["vocab"]["init_from"] == str(src) and meta["config"]["model"]["init_from"] == str(src)
+    assert (report.out_dir / "tokenizer.json").read_bytes() == (src / "tokenizer.json").read_bytes()
+    before, after = load_file(str(src / "model.safetensors")), load_file(str(report.out_dir / "model.safetensors"))
+    assert before.keys() == after.keys()
+    frozen = "bert.embeddings.word_embeddings.weight"  # frozen rows start from the source, not the base model
+    assert torch.equal(before[frozen], after[frozen])
+    assert not torch.equal(before["head.weight"], after["head.weight"])  # and the trainable part moved
+
+
+def test_warm_start_names_a_missing_checkpoint_and_refuses_to_overwrite_it(tiny, tmp_path):
+    from yuefu_nlp.errors import InputError
+    from yuefu_nlp.training.train import train
+
+    with pytest.raises(InputError, match="no checkpoint.json"):
+        train(load_config(TINY, {"out_dir": str(tmp_path / "w"), "model.init_from": str(tmp_path / "nope")}),
+              progress=False)
+    src = tmp_path / "copy"
+    shutil.copytree(tiny[0].out_dir, src)
+    with pytest.raises(InputError, match="another folder"):
+        train(load_config(TINY, {"out_dir": str(src), "model.init_from": str(src)}), progress=False)
+
+
 def test_compare_checkpoints_reads_dev_cold_dev_and_open_world_dev_only(tiny, tmp_path):
     from yuefu_nlp.corpus.schema import load_rows
     from yuefu_nlp.training.compare import compare_checkpoint, comparison_table

@@ -11,6 +11,7 @@ import dataclasses
 import logging
 import math
 import random
+import shutil
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,7 +27,7 @@ from ..evaluation.metrics import compute_metrics, decisions, tune_thresholds
 from ..runtime.encoding import TextEncoder, length_sorted_batches
 from ..text.slots import mask_slots
 from .cache import ensure_base_model
-from .classifier import LabelClassifier, save_classifier
+from .classifier import LabelClassifier, load_classifier, save_classifier
 from .distill import distilled
 from .train_config import TrainConfig, resolve
 from .train_data import LabelledTexts, load_training_data
@@ -70,6 +71,27 @@ def build_model(vocab_texts: Sequence[str], out_dir: Path, num_layers: int | Non
         bert.encoder.layer = bert.encoder.layer[:num_layers]
         bert.config.num_hidden_layers = num_layers
     return LabelClassifier(bert, len(LABELS), dropout), trim
+
+
+def warm_start(src: Path, out_dir: Path, cfg: TrainConfig) -> tuple[LabelClassifier, dict]:
+    """Load checkpoint `src` to fine-tune further: its weights, and its tokenizer copied into `out_dir` (the embedding
+    rows are indexed by that trimmed vocabulary, so the two travel together). Returns the model and its vocab record."""
+    if not (src / "checkpoint.json").is_file():
+        raise InputError(f"model.init_from: {src} has no checkpoint.json; train that run first or fix the path")
+    model, meta = load_classifier(src)
+    if list(meta["labels"]) != list(LABELS):
+        raise InputError(f"model.init_from: {src} predicts {meta['labels']}, this version {list(LABELS)}")
+    if cfg.model.num_layers is not None and cfg.model.num_layers != model.n_layers:
+        raise InputError(f"model.init_from: {src} has {model.n_layers} layers, the config asks for "
+                         f"{cfg.model.num_layers}; set model.num_layers to {model.n_layers}")
+    if out_dir.resolve() == src.resolve():
+        raise InputError(f"model.init_from is out_dir ({src}); write the fine-tuned run to another folder")
+    for name in ("tokenizer.json", "vocab_map.json"):
+        if (src / name).is_file():
+            shutil.copyfile(src / name, out_dir / name)
+    model.dropout.p = cfg.model.dropout
+    model.train()
+    return model, {**meta["vocab"], "init_from": str(cfg.model.init_from)}
 
 
 @torch.no_grad()
@@ -177,10 +199,14 @@ def train(cfg: TrainConfig, progress: bool = True) -> TrainReport:
         data.summary["distill"] = {"teacher": cfg.distill.teacher, "weight": cfg.distill.weight,
                                    "teacher_seconds": round(time.perf_counter() - t_teacher, 1)}
     log.info("data: %s", data.summary)
-    vocab_texts = list(data.vocab_texts)
-    if cfg.model.slot_mask:  # the masked forms' tokens (某某, 0) must survive the vocabulary trim
-        vocab_texts += [mask_slots(t) for t in vocab_texts]
-    model, trim = build_model(vocab_texts, out_dir, cfg.model.num_layers, cfg.model.dropout)
+    if cfg.model.init_from:
+        model, vocab = warm_start(resolve(cfg.model.init_from), out_dir, cfg)
+    else:
+        vocab_texts = list(data.vocab_texts)
+        if cfg.model.slot_mask:  # the masked forms' tokens (某某, 0) must survive the vocabulary trim
+            vocab_texts += [mask_slots(t) for t in vocab_texts]
+        model, trim = build_model(vocab_texts, out_dir, cfg.model.num_layers, cfg.model.dropout)
+        vocab = {"full": trim.full_vocab_size, "kept": trim.kept_vocab_size, "kept_by_reason": trim.kept_by_reason}
     k = min(cfg.model.freeze_layers, model.n_layers)
     for p in model.bert.embeddings.parameters():
         p.requires_grad_(False)
@@ -278,7 +304,7 @@ def train(cfg: TrainConfig, progress: bool = True) -> TrainReport:
         "steps": steps,
         "history": history,
         "data": data.summary,
-        "vocab": {"full": trim.full_vocab_size, "kept": trim.kept_vocab_size, "kept_by_reason": trim.kept_by_reason},
+        "vocab": vocab,
         "config": cfg.to_dict(),
         "device": str(device),
         "threads": torch.get_num_threads(),

@@ -54,6 +54,9 @@ class ModelConfig:
     freeze_layers: int = 8  # embeddings + this many lower layers are frozen and cached
     dropout: float = 0.1
     slot_mask: bool = False  # train on text.slots.mask_slots of every text (numbers, greeting names masked)
+    # Warm start: a trained checkpoint folder (relative to the repository root) whose weights and tokenizer this run
+    # fine-tunes further instead of the base model, e.g. the shipped model onto slot-masked text. None = the base.
+    init_from: str | None = None
 
 
 @dataclass(frozen=True)
