@@ -283,6 +283,27 @@ def test_warm_start_fine_tunes_a_trained_checkpoint_with_its_tokenizer(tiny, tmp
     assert not torch.equal(before["head.weight"], after["head.weight"])  # and the trainable part moved
 
 
+def test_the_card_of_a_warm_started_run_says_where_it_started_and_how_to_retrain_it(tiny):
+    from yuefu_nlp.training.card import render_model_card
+
+    config = json.loads((tiny[1] / "config.json").read_text(encoding="utf-8"))
+    m = json.loads(json.dumps(tiny[3]))
+    m["config"].update(name="slots_warm", seed=14, out_dir="runs/slots_warm14")
+    m["config"]["model"]["init_from"] = "runs/default"
+    card = render_model_card(config, m)
+    assert "- Warm start: the weights and tokenizer of the checkpoint `runs/default` (trained by " \
+           "scripts/configs/default.yaml)" in card
+    assert "python scripts/train.py --config scripts/configs/default.yaml   # the warm-start source, runs/default" in card
+    assert ("python scripts/train.py --config scripts/configs/slots_warm.yaml --set seed=14 "
+            "--set out_dir=runs/slots_warm14 --export models/yuefu-e5-small-int8") in card
+    assert "python scripts/export_onnx.py --checkpoint runs/slots_warm14 --out models/yuefu-e5-small-int8" in card
+    m["config"].update(name="default", out_dir="runs/default")
+    m["config"]["model"]["init_from"] = None
+    card = render_model_card(config, m)
+    assert "Warm start" not in card and "the warm-start source" not in card
+    assert "python scripts/train.py --config scripts/configs/default.yaml --export models/yuefu-e5-small-int8" in card
+
+
 def test_warm_start_names_a_missing_checkpoint_and_refuses_to_overwrite_it(tiny, tmp_path):
     from yuefu_nlp.errors import InputError
     from yuefu_nlp.training.train import train

