@@ -2,7 +2,7 @@
 """Throughput and peak memory of the model on ~60-character SMS: torch fp32, ONNX fp32 and ONNX int8 at batch sizes
 1, 32 and 128, plus the full `yuefu score` path (rules + int8 model, CSV in, CSV out). Prints a table and writes JSON.
 
-    python scripts/bench_model.py                              # shipped model + runs/default checkpoint
+    python scripts/bench_model.py                              # shipped model + the checkpoint it was exported from
     python scripts/bench_model.py --json runs/bench_model.json --n 512
     python scripts/bench_model.py --reference runs/full12       # also torch fp32 of another checkpoint (batch 32)
 
@@ -18,6 +18,7 @@ from pathlib import Path
 
 from yuefu_nlp.evaluation.model_bench import bench_model, bench_summary
 from yuefu_nlp.runtime.paths import REPO_ROOT, default_model_dir
+from yuefu_nlp.training.package import source_checkpoint
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -25,8 +26,9 @@ def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--model-dir", type=Path, default=default_model_dir())
-    p.add_argument("--checkpoint", type=Path, default=REPO_ROOT / "runs" / "default",
-                   help="training checkpoint, for torch fp32 and the fp32 ONNX export")
+    p.add_argument("--checkpoint", type=Path, default=None,
+                   help="training checkpoint, for torch fp32 and the fp32 ONNX export (default: the one the model "
+                        "folder was exported from, its metrics.json config.out_dir)")
     p.add_argument("--n", type=int, default=512, help="messages per model measurement")
     p.add_argument("--n-score", type=int, default=3000, help="messages for the `yuefu score` measurement")
     p.add_argument("--rounds", type=int, default=3,
@@ -38,6 +40,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--reference", type=Path, default=None, metavar="CHECKPOINT",
                    help="also time torch fp32 of this checkpoint at batch 32 (context: e.g. a larger predecessor)")
     args = p.parse_args(argv)
+    if args.checkpoint is None:
+        args.checkpoint = source_checkpoint(args.model_dir)
 
     if not (args.checkpoint / "checkpoint.json").is_file():
         print(f"no checkpoint at {args.checkpoint}: train one first (scripts/train.py)", file=sys.stderr)

@@ -123,21 +123,23 @@ def test_model_card_has_the_required_sections():
 
 @pytest.mark.slow
 def test_int8_agrees_with_fp32_on_test_split(tmp_path):
-    """Re-export fp32 from the training checkpoint and measure agreement afresh (needs runs/default)."""
+    """Re-export fp32 from the training checkpoint and measure agreement afresh (needs the checkpoint in runs/)."""
     pytest.importorskip("torch")
     from yuefu_nlp.corpus.schema import load_rows
     from yuefu_nlp.training.classifier import load_classifier
     from yuefu_nlp.evaluation.systems import model_probs
     from yuefu_nlp.training.export import export_onnx, label_agreement
 
-    ckpt = REPO_ROOT / "runs" / "default"
+    from yuefu_nlp.training.package import source_checkpoint
+
+    ckpt = source_checkpoint(MODEL)
     if not (ckpt / "checkpoint.json").is_file():
-        pytest.skip("no training checkpoint in runs/default (python scripts/train.py)")
+        pytest.skip(f"no training checkpoint in {ckpt} (see the model card's 'How to retrain')")
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     model, meta = load_classifier(ckpt)
     shipped = json.loads((MODEL / "thresholds.json").read_text(encoding="utf-8"))
     if any(abs(shipped[l] - meta["thresholds"][l]) > 1e-6 for l in LABELS):
-        pytest.skip("runs/default is not the checkpoint the shipped model was exported from")
+        pytest.skip(f"{ckpt} is not the checkpoint the shipped model was exported from")
     fp32 = export_onnx(model, tmp_path / "fp32.onnx")
     texts = [r.text for r in load_rows(REPO_ROOT / "data/splits/test.jsonl")]
     int8 = OnnxScorer.load(MODEL)

@@ -46,7 +46,7 @@ from .smooth import smooth_ffn_outputs
 from .train_config import DataConfig, resolve
 from .train_data import read_cold, read_swsr_split
 
-__all__ = ["export", "package_checkpoint", "package_summary", "choose_fusion_policy", "MAX_FOLDER_BYTES"]
+__all__ = ["export", "package_checkpoint", "package_summary", "choose_fusion_policy", "source_checkpoint", "MAX_FOLDER_BYTES"]
 
 log = logging.getLogger(__name__)
 MAX_FOLDER_BYTES = 40_000_000  # "at most 40 MB", read strictly (decimal)
@@ -341,3 +341,11 @@ def package_summary(metrics: dict, out_dir: str | Path) -> str:
         lines.append(f"COLD test macro-F1 (insult output): {c['macro_f1']:.3f} {tuple(round(x, 3) for x in c['macro_f1_ci95'])}")
     lines.append(f"wrote {out_dir} ({metrics['package_seconds']} s)")
     return "\n".join(lines)
+
+
+def source_checkpoint(model_dir: str | Path) -> Path:
+    """The training checkpoint folder a packaged model was exported from (its metrics.json `config.out_dir`), so tools
+    that need the torch weights follow the shipped model instead of assuming runs/default."""
+    metrics = json.loads((Path(model_dir) / "metrics.json").read_text(encoding="utf-8"))
+    return resolve(metrics["config"]["out_dir"])
+
