@@ -109,7 +109,8 @@ def render(metrics_path: str | Path, template: str | Path = TEMPLATE) -> str:
                       else "Not measured yet: run `python scripts/bench_contacts.py --json "
                            "docs/evaluation/bench_contacts.json`.")
     spark_parts = []
-    for name in ("bench_spark.json", "bench_spark_1m_rules.json"):  # the fused backend; a million rows, rules only
+    # the fused backend on 20,000 rows and on a million; a million rows, rules only
+    for name in ("bench_spark.json", "bench_spark_1m_fused.json", "bench_spark_1m_rules.json"):
         spark = read_bench(metrics_path.parent / name)
         if spark:
             spark_parts.append(f"`yuefu score` in one process against `yuefu score --engine spark` (docs/SPARK.md) on "
@@ -125,8 +126,9 @@ def render(metrics_path: str | Path, template: str | Path = TEMPLATE) -> str:
                     f"{streams['load_average_before'][0]:.2f}, after {streams['load_average_after'][0]:.2f}. "
                     f"\"labels as release\": rows whose labels equal the release's (the release flagged ordinary text "
                     f"that today's model does not). \"distinct model inputs\": the different texts today's shipped "
-                    f"model reads, which its memo scores once each (fewer than the distinct texts only for a model "
-                    f"trained on slot-masked text: yuefu_nlp/text/slots.py, scripts/configs/slots.yaml).\n\n"
+                    f"model reads, which its memo scores once each (fewer than the distinct texts for a model "
+                    f"trained on slot-masked text, as the shipped one is: yuefu_nlp/text/slots.py, "
+                    f"scripts/configs/slots_warm.yaml).\n\n"
                     f"{stream_table(streams)}\n\nTargets (issue #16): "
                     + "; ".join(f"x{t['at_least']} on {k}: {'met' if t['met'] else 'not met'}"
                                 for k, t in streams.get("targets", {}).items()) + "."
