@@ -108,17 +108,19 @@ def _run_engine(engine: str, big: Path, small: Path, tmp: Path, args: argparse.N
             "summary": run["stderr_tail"]}
 
 
-def projection_assumptions(cores: int, efficiency: float) -> list[str]:
+def projection_assumptions(cores: int, efficiency: float, backend: str) -> list[str]:
     """What the cluster projection takes for granted, stated next to its figures."""
+    model_memo = [] if backend == "rules" else [
+        ("traffic as repetitive as these generated rows, whose templates repeat with other names, amounts and "
+         "dates: each worker's memo scores a text the model reads once, so a stream of distinct messages runs "
+         "nearer the model's own rate (docs/evaluation/bench_streams.json, distinct stream)")]
     return [
         f"the Spark run's steady rate divided by its {cores} cores is what one executor core scores",
         "each core runs one task with one onnxruntime thread (spark.task.cpus=1, threads=1)",
         (f"{efficiency:.0%} of that rate is kept on a cluster (scheduling, reading and writing, "
          f"stragglers), taken as given, not measured"),
         "the same CPU class as this machine, and messages of the same length (about 55 characters)",
-        ("traffic as repetitive as these generated rows, whose templates repeat with other names, amounts and "
-         "dates: each worker's memo scores a text the model reads once, so a stream of distinct messages runs "
-         "nearer the model's own rate (docs/evaluation/bench_streams.json, distinct stream)"),
+        *model_memo,
     ]
 
 
@@ -168,7 +170,7 @@ def main() -> int:
         "runs": runs,
         "projection": {
             "per_core_msgs_per_s": round(per_core, 1), "efficiency": args.efficiency, "table": table,
-            "assumptions": projection_assumptions(cores, args.efficiency),
+            "assumptions": projection_assumptions(cores, args.efficiency, args.backend),
         },
         "finished": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
     }

