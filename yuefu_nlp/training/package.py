@@ -24,11 +24,11 @@ from ..errors import ModelError, PackageError
 from ..evaluation.dataset import label_matrix
 from ..evaluation.metrics import compute_metrics
 from ..evaluation.openworld import GATE, facts, gate_failures, openworld_summary
+from ..evaluation.report import display_path
 from ..evaluation.systems import analyzer_labels, evaluate_systems, insult_summary, model_probs
 from ..pipeline.fusion import FLAG_AT, FusionPolicy
 from ..pipeline.stages import model_text
 from ..runtime.manifest import write_manifest
-from ..runtime.paths import REPO_ROOT
 from ..text.normalize import Normalizer
 from .card import render_model_card
 from .classifier import checkpoint_encoder, load_classifier
@@ -247,7 +247,7 @@ def package_checkpoint(
                       "warm_start": meta.get("warm_start")},
             "thresholds": meta["thresholds"],
             "config": meta["config"],
-            "checkpoint": _repo_relative(ckpt_dir),  # where the weights came from (source_checkpoint reads it)
+            "checkpoint": display_path(ckpt_dir),  # where the weights came from (source_checkpoint reads it)
         }
         if evaluate:
             rules = Analyzer.load(backend="rules")
@@ -344,11 +344,6 @@ def package_summary(metrics: dict, out_dir: str | Path) -> str:
         lines.append(f"COLD test macro-F1 (insult output): {c['macro_f1']:.3f} {tuple(round(x, 3) for x in c['macro_f1_ci95'])}")
     lines.append(f"wrote {out_dir} ({metrics['package_seconds']} s)")
     return "\n".join(lines)
-
-
-def _repo_relative(path: str | Path) -> str:
-    p = Path(path).resolve()
-    return str(p.relative_to(REPO_ROOT)) if p.is_relative_to(REPO_ROOT) else str(p)
 
 
 def source_checkpoint(model_dir: str | Path) -> Path:
